@@ -1,0 +1,93 @@
+"""The words of the spec language and what each means, as pure data.
+
+The validator uses it for did-you-mean hints, `capmodel properties` prints it,
+and semantics/ implements each entry. Keeping the words in one table means a
+new mode or property is named in one place.
+"""
+from __future__ import annotations
+
+REPLICATION_MODES: dict[str, str] = {
+    "async": "the master acks the client after its local commit, and replicates later",
+    "sync": "the master acks the client only after every follower has acked the write",
+    "semi_sync": "the master acks after k followers have acked (`semi_sync 1`); "
+    "`semi_sync 1 timeout` falls back to async when the wait times out (MySQL)",
+    "quorum": "the master acks after a majority of all nodes (itself included) holds the write",
+}
+
+READ_POLICIES: dict[str, str] = {
+    "master_only": "reads go to the master, which answers from its own copy",
+    "any_node": "reads go to any node, which answers from its local copy (read scaling, possibly stale)",
+    "cp": "a follower answers only after confirming with its master that it holds every "
+    "acknowledged write, and refuses with an error when it cannot reach the master",
+    "ap": "a follower always answers from its local copy, possibly stale (same as any_node)",
+}
+
+FAILOVER_STRATEGIES: dict[str, str] = {
+    "none": "no failover: a crashed master stays crashed",
+    "promote_any": "a live follower is promoted when the master has crashed or is cut off from it",
+    "promote_most_up_to_date": "as promote_any, but only a follower holding the longest log is promoted",
+}
+
+PROPERTIES: dict[str, str] = {
+    "no_acked_write_lost": "every acknowledged write is held by every live node that acts as master",
+    "no_stale_read": "a successful read returns at least every write acknowledged before it began",
+    "read_your_writes": "a successful read returns every write its own client had acknowledged before it",
+    "monotonic_reads": "a client's later successful read returns everything its earlier reads returned",
+    "write_availability": "every write sent to a live node gets a non-error answer",
+    "read_availability": "every read sent to a live node gets a non-error answer",
+    "no_split_brain": "never two live nodes that both act as master and both acknowledged client "
+    "writes during that time",
+}
+
+# The expression language of `invariant` and `reachable`.
+# name -> (type, one-line meaning). Types: bool, int, node, write, read.
+GLOBALS: dict[str, tuple[str, str]] = {
+    "crashes": ("int", "crashes so far"),
+    "partitions": ("int", "partition events so far"),
+    "term": ("int", "failovers so far"),
+    "primary": ("node", "the node the failover manager names master"),
+    "partitioned": ("bool", "some link between nodes is cut now"),
+}
+
+# attribute -> (argument type or None, result type, meaning), per domain element type
+ATTRIBUTES: dict[str, dict[str, tuple[str | None, str, str]]] = {
+    "node": {
+        "up": (None, "bool", "the node is running"),
+        "crashed": (None, "bool", "the node has crashed and not recovered"),
+        "is_master": (None, "bool", "the node acts as master (accepts writes)"),
+        "is_follower": (None, "bool", "the node replicates from a master"),
+        "is_fenced": (None, "bool", "the node was fenced at a failover and refuses writes"),
+        "length": (None, "int", "how many writes the node holds"),
+        "has": ("write", "bool", "the node holds that write"),
+        "source": (None, "node", "the master this node replicates from"),
+        "cut_from": ("node", "bool", "the link between the two nodes is cut"),
+    },
+    "write": {
+        "issued": (None, "bool", "the client has sent the write"),
+        "pending": (None, "bool", "the write is waiting for its answer"),
+        "acked": (None, "bool", "the client got OK"),
+        "failed": (None, "bool", "the client got an error"),
+        "unanswered": (None, "bool", "the client never got an answer"),
+        "node": (None, "node", "the node the write was sent to"),
+        "client": (None, "int", "the client that sent it (1-based)"),
+    },
+    "read": {
+        "issued": (None, "bool", "the client has sent the read"),
+        "ok": (None, "bool", "the read got a (non-error) answer"),
+        "failed": (None, "bool", "the read got an error"),
+        "unanswered": (None, "bool", "the read never got an answer"),
+        "node": (None, "node", "the node the read was sent to"),
+        "saw": ("write", "bool", "the answer included that write"),
+        "seen": (None, "int", "how many writes the answer included"),
+        "client": (None, "int", "the client that sent it (1-based)"),
+    },
+}
+
+DOMAINS: dict[str, str] = {"nodes": "node", "writes": "write", "reads": "read"}
+
+# Limits that keep the state encodings finite and small (writes are bit masks).
+MAX_NODES = 7
+MAX_WRITES = 8
+MAX_READS = 6
+MAX_CLIENTS = 4
+MAX_FAULTS = 4

@@ -1,0 +1,33 @@
+"""The validated spec: every default filled in, every name resolved.
+
+This is what semantics/ turns into IR. It is produced only by
+syntax.validate.validate(), so code that receives one can trust it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .syntax.ast import NamedCondition
+
+
+@dataclass(frozen=True)
+class SystemConfig:
+    name: str
+    file: str  # the spec file as given on the command line
+    nodes: tuple[str, ...]
+    leader: str  # the node that starts as master
+    replication: str  # async | sync | semi_sync | quorum
+    acks_needed: int  # follower acks before the client gets OK (async: 0)
+    semi_sync_timeout: bool  # the ack wait can time out and fall back to async
+    reads: str  # master_only | any_node | cp | ap
+    failover: str  # none | promote_any | promote_most_up_to_date
+    fencing: bool
+    crashes: int
+    recover: bool  # crash-recover; otherwise crash-stop
+    partitions: int
+    writes: int
+    read_count: int
+    clients: int
+    checks: tuple[str, ...]  # built-in property names, in the order written
+    invariants: tuple[NamedCondition, ...]  # user invariants, type-checked
+    reachables: tuple[NamedCondition, ...]  # conditions that must be reachable

@@ -1,0 +1,166 @@
+"""The spec's abstract syntax: plain dataclasses, each carrying its source span.
+
+The parser (parser.py) builds these from the Lark tree; the validator
+(validate.py) checks them; semantics/ turns a validated Spec into IR.
+Nothing here knows about Lark, Z3 or the IR.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a construct came from: file, 1-based line/column of its start and end."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __str__(self) -> str:  # file:line:col, as every diagnostic prints it
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Name:
+    """An identifier with its span (node names, mode names, property names...)."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Number:
+    value: int
+    span: Span
+
+
+# ---------------------------------------------------------------- expressions
+# The small expression language of user invariants and `reachable` conditions.
+
+
+@dataclass(frozen=True)
+class IntLit:
+    value: int
+    span: Span
+
+
+@dataclass(frozen=True)
+class BoolLit:
+    value: bool
+    span: Span
+
+
+@dataclass(frozen=True)
+class Ident:
+    """A bare name: a node (master), a write (w1), a read (r1), a bound
+    variable of a quantifier, or a global (crashes, partitions, term, primary)."""
+
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Attr:
+    """`base.attr` or `base.attr(arg)`, e.g. `n.up`, `n.has(w1)`, `r.node`."""
+
+    base: "Expr"
+    attr: Name
+    arg: "Expr | None"
+    span: Span
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str  # "not" | "-"
+    operand: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True)
+class Binary:
+    # "and" | "or" | "implies" | "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-"
+    op: str
+    left: "Expr"
+    right: "Expr"
+    span: Span
+
+
+@dataclass(frozen=True)
+class Quantifier:
+    """`forall n in nodes: body`, `exists w in writes: body`, `count r in reads: body`."""
+
+    kind: str  # "forall" | "exists" | "count"
+    var: Name
+    domain: Name  # "nodes" | "writes" | "reads"
+    body: "Expr"
+    span: Span
+
+
+Expr = IntLit | BoolLit | Ident | Attr | Unary | Binary | Quantifier
+
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass
+class Replication:
+    mode: Name  # async | sync | semi_sync | quorum
+    acks: Number | None = None  # k for semi_sync
+    timeout: bool = False  # semi_sync falls back to async when the wait times out
+    span: Span | None = None
+
+
+@dataclass
+class Failover:
+    strategy: Name  # none | promote_any | promote_most_up_to_date
+    fencing: bool = False
+    span: Span | None = None
+
+
+@dataclass
+class Faults:
+    crashes: Number | None = None
+    recover: bool = False  # crash-recover instead of crash-stop
+    partitions: Number | None = None
+    span: Span | None = None
+
+
+@dataclass
+class Workload:
+    writes: Number | None = None
+    reads: Number | None = None
+    clients: Number | None = None
+    span: Span | None = None
+
+
+@dataclass
+class NamedCondition:
+    """`invariant NAME: expr` or `reachable NAME: expr`."""
+
+    name: Name
+    expr: Expr
+    span: Span
+
+
+@dataclass
+class Spec:
+    """One spec file as written: every section optional here (an `extends`
+    child overrides only what it states); the validator fills and checks."""
+
+    name: Name
+    file: str
+    span: Span
+    extends: "tuple[str, Span] | None" = None
+    nodes: list[Name] | None = None
+    leader: Name | None = None
+    replication: Replication | None = None
+    reads: Name | None = None  # master_only | any_node | cp | ap
+    failover: Failover | None = None
+    faults: Faults | None = None
+    workload: Workload | None = None
+    checks: list[Name] | None = None
+    invariants: list[NamedCondition] = field(default_factory=list)
+    reachables: list[NamedCondition] = field(default_factory=list)
