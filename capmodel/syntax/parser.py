@@ -1,0 +1,501 @@
+"""Spec text -> ast.Spec.
+
+`parse(text, file)` runs the Lark LALR parser on grammar.lark and turns the
+tree into the dataclasses of ast.py, each with its Span. Any syntax problem is
+raised as a SpecError with one friendly Diagnostic (LALR stops at the first
+syntax error); statements repeated in one file are reported all together.
+Nothing here resolves names or checks values: that is validate.py's job.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import replace
+from functools import lru_cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import PatternStr
+from lark.parsers.lalr_parser_state import ParserState
+
+from . import ast
+from .diagnostics import Diagnostic, SpecError, one_of
+
+GRAMMAR_FILE = Path(__file__).with_name("grammar.lark")
+
+# An expression nested deeper than this is refused (CAP106): it keeps every
+# recursive pass over the AST (here, in the validator and in semantics/) far
+# from Python's recursion limit.
+MAX_NESTING = 100
+
+
+@lru_cache(maxsize=1)
+def _lark() -> Lark:
+    return Lark(
+        GRAMMAR_FILE.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
+
+
+@lru_cache(maxsize=1)
+def keywords() -> frozenset[str]:
+    """Every reserved word of the language (statement and expression keywords)."""
+    return frozenset(
+        t.pattern.value
+        for t in _lark().terminals
+        if isinstance(t.pattern, PatternStr) and t.pattern.value.isidentifier()
+    )
+
+
+# ---------------------------------------------------------------- tree -> AST
+
+_SINGLE_STATEMENTS = ("nodes", "leader", "replication", "reads", "failover", "faults", "workload", "check")
+_BIG = 10**18  # numbers longer than 18 digits are clamped (they exceed every limit anyway)
+
+
+def _to_int(text: str) -> int:
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    if len(digits) > 18:
+        return sign * _BIG
+    return sign * int(digits)
+
+
+@v_args(meta=True)
+class _Build(Transformer):
+    def __init__(self, file: str):
+        super().__init__(visit_tokens=False)
+        self.file = file
+        self.diags: list[Diagnostic] = []
+
+    # helpers
+    def _span(self, meta) -> ast.Span:
+        return ast.Span(self.file, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _tspan(self, tok: Token) -> ast.Span:
+        return ast.Span(self.file, tok.line, tok.column, tok.end_line, tok.end_column)
+
+    def _name(self, tok: Token) -> ast.Name:
+        return ast.Name(str(tok), self._tspan(tok))
+
+    def _num(self, tok: Token) -> ast.Number:
+        return ast.Number(_to_int(str(tok)), self._tspan(tok))
+
+    @staticmethod
+    def _names(children) -> list[Token]:
+        return [c for c in children if isinstance(c, Token) and c.type == "NAME"]
+
+    # the file
+    def start(self, meta, children):
+        return children[0]
+
+    def system(self, meta, children):
+        name = self._name(children[1])
+        spec = ast.Spec(name=name, file=self.file, span=self._span(meta))
+        seen: dict[str, ast.Span] = {}
+        cond_seen: dict[str, ast.Span] = {}
+        for child in children[2:]:
+            if isinstance(child, Token):
+                continue  # braces
+            kind, value, span = child
+            if kind == "extends":
+                spec.extends = value
+                continue
+            if kind in ("invariant", "reachable"):
+                cname = value.name.text
+                if cname in cond_seen:
+                    first = cond_seen[cname]
+                    self.diags.append(Diagnostic(
+                        "CAP211", f"'{cname}' is already the name of an invariant or reachable condition",
+                        value.name.span, f"it was first defined at line {first.line}; give each condition its own name"))
+                else:
+                    cond_seen[cname] = value.name.span
+                (spec.invariants if kind == "invariant" else spec.reachables).append(value)
+                continue
+            if kind in seen:
+                first = seen[kind]
+                self.diags.append(Diagnostic(
+                    "CAP107", f"'{kind}' is given twice", span,
+                    f"it was first given at line {first.line}; keep one of them "
+                    "(to change a base spec, use `extends` in a child spec)"))
+                continue
+            seen[kind] = span
+            setattr(spec, "checks" if kind == "check" else kind, value)
+        return spec
+
+    def extends(self, meta, children):
+        tok = children[1]
+        return ("extends", (str(tok)[1:-1], self._tspan(tok)), self._span(meta))
+
+    # statements: each returns (field, value, span)
+    def nodes(self, meta, children):
+        return ("nodes", [self._name(t) for t in self._names(children)], self._span(meta))
+
+    def leader(self, meta, children):
+        return ("leader", self._name(children[1]), self._span(meta))
+
+    def replication(self, meta, children):
+        _, mode, acks, timeout = children
+        span = self._span(meta)
+        return ("replication", ast.Replication(
+            self._name(mode), self._num(acks) if acks is not None else None, timeout is not None, span), span)
+
+    def reads(self, meta, children):
+        return ("reads", self._name(children[1]), self._span(meta))
+
+    def failover(self, meta, children):
+        _, strategy, fencing = children
+        span = self._span(meta)
+        return ("failover", ast.Failover(self._name(strategy), fencing is not None, span), span)
+
+    def _block(self, meta, children, what: str, result):
+        seen: dict[str, ast.Span] = {}
+        for item in children[2:-1]:
+            key, values, span = item
+            if key in seen:
+                self.diags.append(Diagnostic(
+                    "CAP107", f"'{key}' is given twice in the {what} block", span,
+                    f"it was first given at line {seen[key].line}; keep one of them"))
+                continue
+            seen[key] = span
+            for attr, v in values.items():
+                setattr(result, attr, v)
+        result.span = self._span(meta)
+        return (what, result, result.span)
+
+    def faults(self, meta, children):
+        return self._block(meta, children, "faults", ast.Faults())
+
+    def workload(self, meta, children):
+        return self._block(meta, children, "workload", ast.Workload())
+
+    def crashes(self, meta, children):
+        _, n, recover = children
+        return ("crashes", {"crashes": self._num(n), "recover": recover is not None}, self._span(meta))
+
+    def partitions(self, meta, children):
+        return ("partitions", {"partitions": self._num(children[1])}, self._span(meta))
+
+    def writes(self, meta, children):
+        return ("writes", {"writes": self._num(children[1])}, self._span(meta))
+
+    def workload_reads(self, meta, children):
+        return ("reads", {"reads": self._num(children[1])}, self._span(meta))
+
+    def clients(self, meta, children):
+        return ("clients", {"clients": self._num(children[1])}, self._span(meta))
+
+    def check(self, meta, children):
+        return ("check", [self._name(t) for t in self._names(children)], self._span(meta))
+
+    def invariant(self, meta, children):
+        span = self._span(meta)
+        return ("invariant", ast.NamedCondition(self._name(children[1]), children[3], span), span)
+
+    def reachable(self, meta, children):
+        span = self._span(meta)
+        return ("reachable", ast.NamedCondition(self._name(children[1]), children[3], span), span)
+
+    # expressions
+    def _binary(self, meta, children):
+        left, op, right = children
+        return ast.Binary(str(op), left, right, self._span(meta))
+
+    implies = or_ = and_ = compare = add = sub = _binary
+
+    def not_(self, meta, children):
+        return ast.Unary("not", children[1], self._span(meta))
+
+    def negate(self, meta, children):
+        return ast.Unary("-", children[1], self._span(meta))
+
+    def attr(self, meta, children):
+        return ast.Attr(children[0], self._name(children[2]), None, self._span(meta))
+
+    def attr_call(self, meta, children):
+        return ast.Attr(children[0], self._name(children[2]), children[4], self._span(meta))
+
+    def int_lit(self, meta, children):
+        return ast.IntLit(_to_int(str(children[0])), self._span(meta))
+
+    def bool_lit(self, meta, children):
+        return ast.BoolLit(children[0].type == "TRUE", self._span(meta))
+
+    def ident(self, meta, children):
+        return ast.Ident(str(children[0]), self._span(meta))
+
+    def paren(self, meta, children):
+        # no node of its own: the inner expression's span widens to the parentheses
+        return replace(children[1], span=self._span(meta))
+
+    def quantifier(self, meta, children):
+        kind, var, _in, domain, _colon, body = children
+        return ast.Quantifier(str(kind), self._name(var), self._name(domain), body, self._span(meta))
+
+
+# ---------------------------------------------------------------- entry point
+
+_ONLY_COMMENTS = re.compile(r"\A(?:[ \t\f\r\n]+|#[^\n]*)*\Z")
+
+
+def parse(text: str, file: str = "<string>") -> ast.Spec:
+    """Parse one spec file's text. Raises SpecError; never anything else for any str."""
+    sources = {file: text}
+    if _ONLY_COMMENTS.match(text):
+        raise SpecError([Diagnostic(
+            "CAP005", "the spec file is empty", ast.Span(file, 1, 1, 1, 1),
+            "a spec starts with `system NAME {` and lists at least its nodes, e.g. "
+            "`system demo { nodes a, b }`")], sources)
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedInput as e:
+        raise SpecError([syntax_diagnostic(e, text, file)], sources) from None
+    deep = _too_deep(tree)
+    if deep is not None:
+        raise SpecError([Diagnostic(
+            "CAP106", f"expression nested too deeply (more than {MAX_NESTING} levels)",
+            ast.Span(file, deep.line, deep.column, deep.end_line, deep.end_column),
+            "split the condition into several invariants or simplify it")], sources)
+    builder = _Build(file)
+    spec = builder.transform(tree)
+    if builder.diags:
+        raise SpecError(sorted(builder.diags, key=lambda d: (d.span.line, d.span.column)), sources)
+    return spec
+
+
+def _too_deep(tree: Tree):
+    """The meta of a node nested deeper than MAX_NESTING, or None (iterative)."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING + 4:  # + the start/system/statement levels above expressions
+            return node.meta
+        for child in node.children:
+            if isinstance(child, Tree):
+                stack.append((child, depth + 1))
+    return None
+
+
+# ---------------------------------------------------------------- syntax errors
+
+_STATEMENTS = ("NODES", "LEADER", "REPLICATION", "READS", "FAILOVER", "FAULTS", "WORKLOAD",
+               "CHECK", "INVARIANT", "REACHABLE")
+_OPERATORS = ("IMPLIES", "OR", "AND", "EQ", "NE", "LT", "LE", "GT", "GE", "PLUS", "MINUS", "DOT")
+_OPERANDS = ("NAME", "INT", "TRUE", "FALSE", "NOT", "MINUS", "LPAR", "FORALL", "EXISTS", "COUNT")
+_COMPARISONS = ("EQ", "NE", "LT", "LE", "GT", "GE")
+_SPECIAL = {
+    "NAME": "a name",
+    "INT": "a number",
+    "SIGNED_INT": "a number",
+    "STRING": 'a file name in double quotes (like "base.cap")',
+    "$END": "the end of the file",
+    "<END-OF-FILE>": "the end of the file",
+}
+# the form of each construct, for hints
+_FORMS = {
+    "SYSTEM": '`system NAME { ... }` or `system NAME extends "base.cap" { ... }`',
+    "EXTENDS": '`extends "base.cap"`',
+    "NODES": "`nodes a, b, c`",
+    "LEADER": "`leader a`",
+    "REPLICATION": "`replication async`, `sync`, `semi_sync K`, `semi_sync K timeout` or `quorum`",
+    "READS": "`reads master_only`, `any_node`, `cp` or `ap`",
+    "FAILOVER": "`failover none`, `promote_any` or `promote_most_up_to_date`, optionally followed by `fencing`",
+    "FAULTS": "`faults { crashes 1  partitions 1 }` (or `crashes 1 recover`)",
+    "CRASHES": "`crashes N` or `crashes N recover`",
+    "PARTITIONS": "`partitions N`",
+    "WORKLOAD": "`workload { writes 2  reads 1  clients 1 }`",
+    "WRITES": "`writes N`",
+    "CLIENTS": "`clients N`",
+    "CHECK": "`check no_acked_write_lost, no_stale_read`",
+    "INVARIANT": "`invariant NAME: condition`",
+    "REACHABLE": "`reachable NAME: condition`",
+}
+_STATEMENT_TREES = {"nodes", "leader", "replication", "reads", "failover", "faults", "workload", "check",
+                    "invariant", "reachable", "extends", "crashes", "partitions", "writes",
+                    "workload_reads", "clients"}
+_BLOCK_OF = {"CRASHES": "faults", "PARTITIONS": "faults", "RECOVER": "faults",
+             "WRITES": "workload", "CLIENTS": "workload"}
+
+
+def _keyword_of(name: str) -> str | None:
+    """The keyword a terminal stands for ('NODES' -> 'nodes'), or None."""
+    try:
+        term = _lark().get_terminal(name)
+    except KeyError:
+        return None
+    if isinstance(term.pattern, PatternStr) and term.pattern.value.isidentifier():
+        return term.pattern.value
+    return None
+
+
+def _word(name: str) -> str:
+    """Plain words for a terminal name: 'nodes', ',', 'a name'..."""
+    if name in _SPECIAL:
+        return _SPECIAL[name]
+    try:
+        term = _lark().get_terminal(name)
+    except KeyError:
+        return name.lower()
+    if isinstance(term.pattern, PatternStr):
+        return f"'{term.pattern.value}'"
+    return name.lower()
+
+
+def describe_expected(expected) -> str:
+    """The expected terminals in plain words, grouped ('a statement', 'an expression')."""
+    rest = set(expected)
+    parts: list[str] = []
+    if set(_STATEMENTS) <= rest:
+        rest -= set(_STATEMENTS)
+        parts.append("a statement")
+    if {"NAME", "INT", "LPAR"} <= rest:
+        rest -= set(_OPERANDS)
+        parts.append("an expression")
+    if len(rest & set(_OPERATORS)) >= 4:
+        rest -= set(_OPERATORS)
+        parts.append("an operator")
+    order = ["NAME", "SIGNED_INT", "INT", "STRING", "COMMA", "COLON", "LBRACE", "RBRACE", "LPAR", "RPAR"]
+    ordered = sorted(rest, key=lambda n: (order.index(n) if n in order else len(order), n))
+    parts.extend(_word(n) for n in ordered if n not in ("$END", "<END-OF-FILE>"))
+    if rest & {"$END", "<END-OF-FILE>"}:
+        parts.append(_word("$END"))
+    if not parts:
+        return "something else"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+def _found(tok: Token) -> str:
+    if tok.type == "$END":
+        return "the end of the file"
+    text = str(tok)
+    return f"'{text if len(text) <= 40 else text[:37] + '...'}'"
+
+
+def _context(state) -> tuple[Token | None, list]:
+    """The keyword of the construct being parsed when the error happened, and the stack."""
+    stack = state.value_stack if isinstance(state, ParserState) else []
+    for item in reversed(stack):
+        if isinstance(item, Tree) and item.data in _STATEMENT_TREES:
+            break
+        if isinstance(item, Token) and item.type in _FORMS:
+            return item, stack
+    return None, stack
+
+
+def _char_name(ch: str) -> str:
+    if ch.isprintable() and not ch.isspace():
+        return f"'{ch}'"
+    return f"U+{ord(ch):04X}"
+
+
+_CHAR_HINTS = {
+    "=": "to compare, write '=='",
+    ";": "statements need no ';' (start the next statement on a new line)",
+    "&": "write 'and'",
+    "|": "write 'or'",
+    "!": "write 'not' (or '!=' to compare)",
+    "/": "comments start with '#'",
+    "'": 'file names are written in double quotes: extends "base.cap"',
+    '"': 'a quoted file name must end with " on the same line',
+}
+
+
+def syntax_diagnostic(e: UnexpectedInput, text: str, file: str) -> Diagnostic:
+    """Turn Lark's exception into one friendly Diagnostic."""
+    if isinstance(e, UnexpectedCharacters):
+        ch = text[e.pos_in_stream] if 0 <= e.pos_in_stream < len(text) else ""
+        span = ast.Span(file, e.line, e.column, e.line, e.column + 1)
+        expected = describe_expected(e.allowed or ())
+        if ch == '"':
+            return Diagnostic("CAP105", "unterminated file name: missing the closing '\"'", span,
+                              _CHAR_HINTS['"'])
+        hint = _CHAR_HINTS.get(ch)
+        if hint is None and ch.isalpha():
+            hint = "names use only ASCII letters, digits and '_'"
+        if hint is None and ch == "-":
+            hint = "names use only letters, digits and '_' (no '-')"
+        return Diagnostic("CAP105", f"unexpected character {_char_name(ch)}: expected {expected}", span, hint)
+
+    if isinstance(e, UnexpectedEOF):  # not raised by LALR in practice; kept for safety
+        lines = text.split("\n")
+        span = ast.Span(file, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 1)
+        return Diagnostic("CAP103", f"unexpected end of file: expected {describe_expected(e.expected)}", span)
+
+    assert isinstance(e, UnexpectedToken)
+    tok: Token = e.token
+    expected = set(e.expected) if e.expected else set()
+    ctx, stack = _context(e.state)
+
+    if tok.type == "$END":
+        line = getattr(tok, "end_line", None) or 1
+        col = getattr(tok, "end_column", None) or 1
+        span = ast.Span(file, line, col, line, col)
+        opened = [t for t in stack if isinstance(t, Token) and t.type == "LBRACE"]
+        if "RBRACE" in expected and opened:
+            o = opened[-1]
+            return Diagnostic(
+                "CAP103", "unexpected end of file: missing '}'", span,
+                f"the '{{' at line {o.line}, column {o.column} is never closed; add '}}' at the end of its block")
+        hint = f"the form is {_FORMS[ctx.type]}" if ctx is not None else None
+        return Diagnostic("CAP103", f"unexpected end of file: expected {describe_expected(expected)}", span, hint)
+
+    span = ast.Span(file, tok.line, tok.column, tok.end_line, tok.end_column)
+    found = _found(tok)
+
+    if expected <= {"$END", "<END-OF-FILE>"}:
+        return Diagnostic("CAP100", f"unexpected {found} after the end of the system block", span,
+                          "a file holds one `system NAME { ... }`; after its closing '}' only comments may follow")
+
+    if tok.type in _COMPARISONS and tok.type not in expected:
+        return Diagnostic("CAP109", f"comparisons do not chain: unexpected {found}", span,
+                          "write `a < b and b < c`, or add parentheses")
+
+    words = sorted(w for w in map(_keyword_of, expected) if w is not None)
+    close = difflib.get_close_matches(str(tok), words, n=1, cutoff=0.75) if tok.type == "NAME" else []
+
+    if ("COMMA" in expected and tok.type == "NAME" and not close and ctx is not None
+            and ctx.type in ("NODES", "CHECK")):
+        prev = stack[-1] if stack and isinstance(stack[-1], Token) and stack[-1].type == "NAME" else None
+        what = "node names" if ctx.type == "NODES" else "property names"
+        example = f"`{ctx} {prev}, {tok}`" if prev is not None else f"`{ctx} a, b`"
+        return Diagnostic("CAP104", f"expected ',' between {what}, found {found}", span,
+                          f"separate the names with commas: {example}")
+
+    if close:
+        return Diagnostic("CAP101", f"unknown keyword {found}: expected {describe_expected(expected)}", span,
+                          f"did you mean '{close[0]}'?")
+
+    statement_expected = bool(expected & set(_STATEMENTS)) or bool(expected & {"CRASHES", "WRITES"})
+    if statement_expected and tok.type in _BLOCK_OF and tok.type not in expected:
+        block = _BLOCK_OF[tok.type]
+        return Diagnostic("CAP101", f"{found} is not a statement on its own", span,
+                          f"it belongs inside the {block} block: {_FORMS[block.upper()]}")
+
+    if statement_expected and tok.type == "NAME":
+        return Diagnostic("CAP101", f"unknown statement {found}: expected {describe_expected(expected)}", span,
+                          f"the statements are {one_of(w for w in words)}")
+
+    if "LBRACE" in expected and tok.type != "LBRACE" and ctx is not None and ctx.type in ("SYSTEM", "FAULTS",
+                                                                                         "WORKLOAD", "EXTENDS"):
+        what = {"SYSTEM": "the system name", "EXTENDS": "the extends clause"}.get(ctx.type, f"'{ctx}'")
+        return Diagnostic("CAP102", f"missing '{{' after {what}: found {found}", span,
+                          f"the form is {_FORMS[ctx.type if ctx.type != 'EXTENDS' else 'SYSTEM']}")
+
+    hint = None
+    if tok.type in ("SIGNED_INT", "MINUS", "INT") and str(tok).startswith("-") and _glued(text, tok):
+        hint = "names use only letters, digits and '_' (no '-')"
+    elif ctx is not None:
+        hint = f"the form is {_FORMS[ctx.type]}"
+    elif "SYSTEM" in expected:
+        hint = "a spec starts with `system NAME {`"
+    return Diagnostic("CAP100", f"expected {describe_expected(expected)}, found {found}", span, hint)
+
+
+def _glued(text: str, tok: Token) -> bool:
+    """The token directly follows a name character (like `node-1`)."""
+    pos = tok.start_pos or 0
+    return pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_")
