@@ -1,0 +1,132 @@
+"""Explicit-state breadth-first search over the IR.
+
+Breadth-first order makes the first violating state found for a property a
+shallowest one, so the path back through the parent links is a shortest
+counterexample. Exploration order is the model's action order, so the same
+spec always gives the same counterexample.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from ..ir.model import Model
+from ..ir.pycompile import compile_predicate, compile_successors
+from ..trace import build_trace
+from .result import (HOLDS, INCOMPLETE, NOT_REACHED, REACHED, UNREACHABLE, VIOLATED, CheckResult,
+                     PropertyResult, Stats)
+
+Progress = Callable[[int, int, float], None]  # states, depth, seconds
+
+
+def check(model: Model, *, properties: list[str] | None = None, max_states: int | None = None,
+          max_depth: int | None = None, progress: Progress | None = None,
+          stop_when_decided: bool = True) -> CheckResult:
+    started = time.perf_counter()
+    successors = compile_successors(model)
+    invariants = [c for c in model.invariants if properties is None or c.name in properties]
+    inv_tests = [compile_predicate(c.expr) for c in invariants]
+    reach_tests = [compile_predicate(c.expr) for c in model.reachables]
+    done = compile_predicate(model.done)
+
+    init = model.initial_state
+    index = {init: 0}
+    states = [init]
+    parent = [-1]
+    via = [-1]
+    violated: dict[int, int] = {}  # invariant -> state id
+    reached: dict[int, int] = {}  # reachable -> state id
+    deadlock = -1
+    n_instances = len(model.instances())
+    fired = bytearray(n_instances)
+    transitions = 0
+    bound = None
+
+    def examine(sid: int, s) -> None:
+        for k, test in enumerate(inv_tests):
+            if k not in violated and not test(s):
+                violated[k] = sid
+        for k, test in enumerate(reach_tests):
+            if k not in reached and test(s):
+                reached[k] = sid
+
+    def decided() -> bool:
+        # every verdict is known; deadlocks and unfired actions are then left unchecked
+        return bool(inv_tests) and len(violated) == len(inv_tests) and len(reached) == len(reach_tests)
+
+    examine(0, init)
+    frontier = [0]
+    depth = 0
+    last_report = started
+    stopped_early = False
+    while frontier and bound is None and not stopped_early:
+        if max_depth is not None and depth >= max_depth:
+            if any(successors(states[i]) for i in frontier):
+                bound = f"max depth {max_depth}"
+            break
+        nxt = []
+        for sid in frontier:
+            s = states[sid]
+            succ = successors(s)
+            if not succ and deadlock < 0 and not done(s):
+                deadlock = sid
+            transitions += len(succ)
+            for a, t in succ:
+                fired[a] = 1
+                if t in index:
+                    continue
+                tid = len(states)
+                index[t] = tid
+                states.append(t)
+                parent.append(sid)
+                via.append(a)
+                nxt.append(tid)
+                examine(tid, t)
+                if max_states is not None and tid + 1 >= max_states:
+                    bound = f"max states {max_states}"
+                    break
+            if bound:
+                break
+            if progress and (len(states) & 0x3FFF) < 64:
+                now = time.perf_counter()
+                if now - last_report > 0.25:
+                    progress(len(states), depth + 1, now - started)
+                    last_report = now
+        frontier = nxt
+        if frontier:
+            depth += 1
+        if stop_when_decided and decided():
+            stopped_early = bool(frontier)
+    complete = bound is None and not stopped_early
+    stats = Stats(states=len(states), transitions=transitions, depth=depth,
+                  seconds=time.perf_counter() - started, complete=complete, bound=bound,
+                  stopped_early=stopped_early)
+
+    def path_to(sid: int):
+        path = []
+        while sid >= 0:
+            path.append((via[sid], states[sid]))
+            sid = parent[sid]
+        return list(reversed(path))
+
+    result = CheckResult(spec=model.name, engine="explicit", stats=stats)
+    for k, c in enumerate(invariants):
+        if k in violated:
+            trace = build_trace(model, c.name, "violation", path_to(violated[k]), model.participants)
+            result.properties.append(PropertyResult(c.name, VIOLATED, c.description, trace))
+        else:
+            result.properties.append(PropertyResult(c.name, HOLDS if complete else INCOMPLETE,
+                                                    c.description))
+    for k, c in enumerate(model.reachables):
+        if k in reached:
+            trace = build_trace(model, c.name, "witness", path_to(reached[k]), model.participants)
+            result.reachables.append(PropertyResult(c.name, REACHED, c.description, trace))
+        else:
+            result.reachables.append(PropertyResult(c.name, UNREACHABLE if complete else NOT_REACHED,
+                                                    c.description))
+    if deadlock >= 0:
+        result.deadlock = build_trace(model, "deadlock", "deadlock", path_to(deadlock), model.participants)
+    if complete:
+        fired_families = {inst.family for k, inst in enumerate(model.instances()) if fired[k]}
+        result.unfired = [a.name for a in model.actions if a.name not in fired_families]
+    return result

@@ -1,0 +1,146 @@
+"""User invariants and `reachable` conditions: spec expressions -> IR terms.
+
+Quantifiers are expanded over the finite domains (nodes, writes, reads), so
+the IR stays quantifier-free. The validator has already resolved every name
+and checked every type, so this module only translates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..ir import expr as X
+from ..ir.expr import Expr
+from ..syntax import ast as A
+from .state import (FENCED, FOLLOWER, MASTER, R_ERROR, R_LOST_DOWN, R_NOT_SENT, R_OK, W_ERROR,
+                    W_LOST_DOWN, W_NOT_SENT, W_OK, W_PENDING, W_TIMED_OUT, SystemState, read_name,
+                    write_name)
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A node, write or read, by (possibly state-dependent) index."""
+
+    kind: str  # node | write | read
+    index: Expr
+
+
+class ExpressionCompiler:
+    def __init__(self, st: SystemState) -> None:
+        self.st = st
+        self.sizes = {"node": st.N, "write": st.W, "read": st.R}
+
+    def compile(self, e: A.Expr) -> Expr:
+        result = self._c(e, {})
+        assert not isinstance(result, Ref), "the validator lets only bool bodies through"
+        return result
+
+    # -------------------------------------------------------------- dispatch
+    def _c(self, e, env):
+        if isinstance(e, A.IntLit):
+            return X.const(e.value)
+        if isinstance(e, A.BoolLit):
+            return X.const(e.value, X.BOOL)
+        if isinstance(e, A.Ident):
+            return self._ident(e.name, env)
+        if isinstance(e, A.Unary):
+            v = self._c(e.operand, env)
+            return X.not_(v) if e.op == "not" else X.sub(X.const(0), v)
+        if isinstance(e, A.Binary):
+            return self._binary(e, env)
+        if isinstance(e, A.Quantifier):
+            kind = {"nodes": "node", "writes": "write", "reads": "read"}[e.domain.text]
+            parts = [self._c(e.body, {**env, e.var.text: Ref(kind, X.const(k))})
+                     for k in range(self.sizes[kind])]
+            if e.kind == "forall":
+                return X.and_(*parts)
+            if e.kind == "exists":
+                return X.or_(*parts)
+            return X.sum_(parts)
+        if isinstance(e, A.Attr):
+            base = self._c(e.base, env)
+            arg = self._c(e.arg, env) if e.arg is not None else None
+            return self._per_element(base, lambda k: self._attr(base.kind, k, e.attr.text, arg))
+        raise TypeError(f"unknown expression node {type(e).__name__}")
+
+    def _ident(self, name: str, env):
+        st = self.st
+        if name in env:
+            return env[name]
+        if name in st.nodes:
+            return Ref("node", X.const(st.nodes.index(name)))
+        for i in range(st.W):
+            if name == write_name(i):
+                return Ref("write", X.const(i))
+        for j in range(st.R):
+            if name == read_name(j):
+                return Ref("read", X.const(j))
+        return {
+            "crashes": lambda: st.crashes,
+            "partitions": lambda: st.partitions,
+            "term": lambda: st.term,
+            "primary": lambda: Ref("node", st.primary),
+            "partitioned": lambda: X.ne(st.cut, X.const(0)) if st.cut is not None else X.FALSE,
+        }[name]()
+
+    def _binary(self, e: A.Binary, env):
+        a, b = self._c(e.left, env), self._c(e.right, env)
+        if isinstance(a, Ref):
+            a, b = a.index, b.index  # == and != on nodes, writes, reads compare identities
+        op = e.op
+        return {
+            "and": lambda: X.and_(a, b), "or": lambda: X.or_(a, b), "implies": lambda: X.implies(a, b),
+            "==": lambda: X.eq(a, b), "!=": lambda: X.ne(a, b), "<": lambda: X.lt(a, b),
+            "<=": lambda: X.le(a, b), ">": lambda: X.gt(a, b), ">=": lambda: X.ge(a, b),
+            "+": lambda: X.add(a, b), "-": lambda: X.sub(a, b),
+        }[op]()
+
+    def _per_element(self, ref: Ref, build):
+        """Apply build(k) for the element ref denotes; a chain of cases when
+        ref depends on the state (e.g. `r.node.up`)."""
+        if X.is_const(ref.index):
+            return build(X.value_of(ref.index))
+        options = [build(k) for k in range(self.sizes[ref.kind])]
+        if isinstance(options[0], Ref):
+            return Ref(options[0].kind, X.select(ref.index, [o.index for o in options]))
+        return X.select(ref.index, options)
+
+    # ------------------------------------------------------------ attributes
+    def _attr(self, kind: str, k: int, name: str, arg):
+        st = self.st
+        if kind == "node":
+            if name == "has":
+                return self._per_element(arg, lambda i: X.has_bit(st.log[k], i))
+            if name == "cut_from":
+                return self._per_element(arg, lambda m: st.link_cut(k, m))
+            return {
+                "up": lambda: st.is_up(k),
+                "crashed": lambda: X.not_(st.is_up(k)),
+                "is_master": lambda: st.is_role(k, MASTER),
+                "is_follower": lambda: st.is_role(k, FOLLOWER),
+                "is_fenced": lambda: st.is_role(k, FENCED),
+                "length": lambda: X.popcount(st.log[k]),
+                "source": lambda: Ref("node", st.src[k]),
+            }[name]()
+        if kind == "write":
+            s = st.wstatus[k]
+            return {
+                "issued": lambda: X.ne(s, X.const(W_NOT_SENT)),
+                "pending": lambda: X.eq(s, X.const(W_PENDING)),
+                "acked": lambda: X.eq(s, X.const(W_OK)),
+                "failed": lambda: X.eq(s, X.const(W_ERROR)),
+                "unanswered": lambda: X.or_(X.eq(s, X.const(W_LOST_DOWN)), X.eq(s, X.const(W_TIMED_OUT))),
+                "node": lambda: Ref("node", st.wnode[k]),
+                "client": lambda: X.add(st.wclient[k], X.const(1)),
+            }[name]()
+        s = st.rstatus[k]
+        if name == "saw":
+            return self._per_element(arg, lambda i: X.has_bit(st.rseen[k], i))
+        return {
+            "issued": lambda: X.ne(s, X.const(R_NOT_SENT)),
+            "ok": lambda: X.eq(s, X.const(R_OK)),
+            "failed": lambda: X.eq(s, X.const(R_ERROR)),
+            "unanswered": lambda: X.eq(s, X.const(R_LOST_DOWN)),
+            "node": lambda: Ref("node", st.rnode[k]),
+            "seen": lambda: X.popcount(st.rseen[k]),
+            "client": lambda: X.add(st.rclient[k], X.const(1)),
+        }[name]()

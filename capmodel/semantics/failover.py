@@ -1,0 +1,75 @@
+"""Failover: a failover manager (Sentinel, Patroni, Orchestrator...) promotes
+a follower, and nodes that are not following the new master rejoin it.
+
+The manager promotes a live follower when the master is down, or cut off
+from that follower while the follower still reaches a majority of the nodes
+(itself included): the manager acts on a majority's view, so an isolated
+follower is never promoted. With fencing, the old master's epoch is revoked
+at the promotion (as a STONITH device or an epoch check at the storage layer
+would), and it refuses client writes from then on. Without fencing a cut-off
+old master goes on acting as master until it can reach the new one.
+"""
+from __future__ import annotations
+
+from ..ir import expr as X
+from ..ir.model import Label
+from .state import FENCED, FOLLOWER, MASTER, ActionSet, SystemState
+
+PROMOTE = (("candidate", "nodes"), ("old_master", "nodes"))
+REJOIN = (("node", "nodes"), ("master", "nodes"))
+
+
+def _reaches_majority(st: SystemState, c: int):
+    reach = X.sum_(st.connected(c, o) if o != c else st.is_up(c) for o in range(st.N))
+    return X.le(X.const(st.N // 2 + 1), reach)
+
+
+def add_failover(st: SystemState, acts: ActionSet) -> None:
+    cfg = st.cfg
+    if cfg.failover == "none":
+        return
+    for c, cname in enumerate(st.nodes):
+        for p, pname in enumerate(st.nodes):
+            if c == p:
+                continue
+            guard = [X.eq(st.primary, X.const(p)), st.is_up(c), st.is_role(c, FOLLOWER),
+                     X.or_(X.not_(st.is_up(p)), X.and_(st.link_cut(p, c), _reaches_majority(st, c))),
+                     X.lt(st.term, X.const(cfg.crashes + cfg.partitions))]
+            if cfg.failover == "promote_most_up_to_date":
+                length = X.popcount(st.log[c])
+                for f in range(st.N):
+                    if f not in (c, p):
+                        guard.append(X.implies(X.and_(st.is_up(f), st.is_role(f, FOLLOWER)),
+                                               X.le(X.popcount(st.log[f]), length)))
+            updates = {st.primary: X.const(c), st.term: X.add(st.term, X.const(1)),
+                       st.role[c]: X.const(MASTER), st.src[c]: X.const(c), st.wrote[c]: X.const(0)}
+            if st.ackd is not None:
+                updates[st.ackd[c]] = X.const(0)
+            if cfg.fencing:
+                updates[st.role[p]] = X.ite(st.is_role(p, MASTER), X.const(FENCED), st.role[p])
+            for f in range(st.N):
+                if f in (c, p):
+                    continue
+                moves = X.and_(st.is_role(f, FOLLOWER), st.connected(f, c))
+                updates[st.src[f]] = X.ite(moves, X.const(c), st.src[f])
+                if st.ackd is not None:
+                    updates[st.ackd[f]] = X.ite(moves, X.const(0), st.ackd[f])
+            how = "the most up-to-date follower " if cfg.failover == "promote_most_up_to_date" else ""
+            fenced = f"; {pname} is fenced" if cfg.fencing else ""
+            acts.add("promote", PROMOTE, (cname, pname), X.and_(*guard), updates,
+                     Label("promote", cname, f"{how}{cname} is promoted to master in place of "
+                           f"{pname}{fenced}", cname))
+    for n, nname in enumerate(st.nodes):
+        for p, pname in enumerate(st.nodes):
+            if n == p:
+                continue
+            following = X.and_(st.is_role(n, FOLLOWER), X.eq(st.src[n], X.const(p)))
+            updates = {st.role[n]: X.const(FOLLOWER), st.src[n]: X.const(p), st.wrote[n]: X.const(0)}
+            if st.ackd is not None:
+                updates[st.ackd[n]] = X.const(0)
+            acts.add("rejoin", REJOIN, (nname, pname),
+                     X.and_(X.eq(st.primary, X.const(p)), st.is_role(p, MASTER), st.connected(n, p),
+                            X.not_(following)),
+                     updates,
+                     Label("local", nname, f"{nname} learns that {pname} is master and follows it",
+                           pname, nname))

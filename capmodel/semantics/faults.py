@@ -1,0 +1,58 @@
+"""Faults within the spec's budget: crashes (and recoveries), link cuts,
+node isolation, and the network healing."""
+from __future__ import annotations
+
+from ..ir import expr as X
+from ..ir.model import Label
+from .state import FENCED, MASTER, ActionSet, SystemState
+
+NODE = (("node", "nodes"),)
+LINK = (("a", "nodes"), ("b", "nodes"))
+
+
+def add_crashes(st: SystemState, acts: ActionSet) -> None:
+    cfg = st.cfg
+    if cfg.crashes == 0:
+        return
+    for n, node in enumerate(st.nodes):
+        updates = {st.up[n]: X.const(0), st.crashes: X.add(st.crashes, X.const(1))}
+        if st.ackd is not None:
+            # the acks a master had collected were in its memory
+            for f in range(st.N):
+                if f != n:
+                    updates[st.ackd[f]] = X.ite(X.eq(st.src[f], X.const(n)), X.const(0), st.ackd[f])
+        acts.add("crash", NODE, (node,),
+                 X.and_(st.is_up(n), X.lt(st.crashes, X.const(cfg.crashes))), updates,
+                 Label("crash", node, f"{node} crashes"))
+        if cfg.recover:
+            role = st.role[n]
+            if cfg.fencing:
+                # its epoch is stale: a former master comes back fenced
+                role = X.ite(X.and_(st.is_role(n, MASTER), X.ne(st.primary, X.const(n))),
+                             X.const(FENCED), st.role[n])
+            acts.add("recover", NODE, (node,), X.not_(st.is_up(n)),
+                     {st.up[n]: X.const(1), st.role[n]: role},
+                     Label("recover", node, f"{node} recovers with its log intact"))
+
+
+def add_partitions(st: SystemState, acts: ActionSet) -> None:
+    cfg = st.cfg
+    if cfg.partitions == 0:
+        return
+    budget = X.lt(st.partitions, X.const(cfg.partitions))
+    count = X.add(st.partitions, X.const(1))
+    for a, b in st.pairs:
+        bit = 1 << st.pair_bit(a, b)
+        na, nb = st.nodes[a], st.nodes[b]
+        acts.add("cut_link", LINK, (na, nb), X.and_(budget, X.not_(st.link_cut(a, b))),
+                 {st.cut: X.bor(st.cut, X.const(bit)), st.partitions: count},
+                 Label("partition", na, f"the link between {na} and {nb} is cut", na, nb))
+    if st.N > 2:  # with two nodes, isolating one is cutting the only link
+        for n, node in enumerate(st.nodes):
+            mask = sum(1 << st.pair_bit(n, o) for o in range(st.N) if o != n)
+            acts.add("isolate", NODE, (node,),
+                     X.and_(budget, X.ne(X.band(st.cut, X.const(mask)), X.const(mask))),
+                     {st.cut: X.bor(st.cut, X.const(mask)), st.partitions: count},
+                     Label("partition", node, f"{node} is cut off from every other node", node))
+    acts.add("heal", (), (), X.ne(st.cut, X.const(0)), {st.cut: X.const(0)},
+             Label("heal", "network", "the network heals: every link is restored"))

@@ -1,0 +1,178 @@
+"""The built-in properties as IR invariants, each with a one-sentence
+explanation of why a given violating state breaks it (for the counterexample)."""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..catalogue import PROPERTIES
+from ..ir import expr as X
+from ..ir.expr import Expr
+from ..ir.model import Condition
+from .state import (MASTER, R_ERROR, R_OK, W_ERROR, W_OK, W_TIMED_OUT, SystemState, read_name,
+                    writes_in, write_name, client_name)
+
+
+def no_acked_write_lost(st: SystemState) -> Expr:
+    acked = st.acked_mask()
+    return X.and_(*(X.implies(st.acts_as_master(n), X.subset(acked, st.log[n])) for n in range(st.N)))
+
+
+def no_stale_read(st: SystemState) -> Expr:
+    return X.and_(*(X.implies(X.eq(st.rstatus[j], X.const(R_OK)), X.subset(st.racked[j], st.rseen[j]))
+                    for j in range(st.R)))
+
+
+def read_your_writes(st: SystemState) -> Expr:
+    terms = []
+    for j in range(st.R):
+        for c in range(st.C):
+            mine = X.band(st.racked[j], st.own_mask(c))
+            terms.append(X.implies(X.and_(X.eq(st.rstatus[j], X.const(R_OK)), X.eq(st.rclient[j], X.const(c))),
+                                   X.subset(mine, st.rseen[j])))
+    return X.and_(*terms)
+
+
+def monotonic_reads(st: SystemState) -> Expr:
+    terms = []
+    for j in range(st.R):
+        for k in range(j + 1, st.R):
+            both = X.and_(X.eq(st.rstatus[j], X.const(R_OK)), X.eq(st.rstatus[k], X.const(R_OK)),
+                          X.eq(st.rclient[j], st.rclient[k]))
+            terms.append(X.implies(both, X.subset(st.rseen[j], st.rseen[k])))
+    return X.and_(*terms)
+
+
+def write_availability(st: SystemState) -> Expr:
+    return X.and_(*(X.and_(X.ne(st.wstatus[i], X.const(W_ERROR)), X.ne(st.wstatus[i], X.const(W_TIMED_OUT)))
+                    for i in range(st.W)))
+
+
+def read_availability(st: SystemState) -> Expr:
+    return X.and_(*(X.ne(st.rstatus[j], X.const(R_ERROR)) for j in range(st.R)))
+
+
+def no_split_brain(st: SystemState) -> Expr:
+    terms = []
+    for a in range(st.N):
+        for b in range(a + 1, st.N):
+            terms.append(X.not_(X.and_(st.acts_as_master(a), st.acts_as_master(b),
+                                       X.eq(st.wrote[a], X.const(1)), X.eq(st.wrote[b], X.const(1)))))
+    return X.and_(*terms)
+
+
+BUILDERS: dict[str, Callable[[SystemState], Expr]] = {
+    "no_acked_write_lost": no_acked_write_lost,
+    "no_stale_read": no_stale_read,
+    "read_your_writes": read_your_writes,
+    "monotonic_reads": monotonic_reads,
+    "write_availability": write_availability,
+    "read_availability": read_availability,
+    "no_split_brain": no_split_brain,
+}
+assert set(BUILDERS) == set(PROPERTIES), "every catalogued property needs a builder"
+
+
+def builtin_conditions(st: SystemState) -> list[Condition]:
+    return [Condition(name, BUILDERS[name](st), PROPERTIES[name]) for name in st.cfg.checks]
+
+
+# ------------------------------------------------------------------ why it fails
+class Explainer:
+    """Reads a violating trace's states (by variable name) to say why, in one sentence."""
+
+    def __init__(self, st: SystemState) -> None:
+        self.st = st
+        self.names = {v.name: i for i, v in enumerate(st.variables)}
+
+    def get(self, state, name: str) -> int:
+        return state[self.names[name]]
+
+    def first_step(self, states, test) -> int:
+        return next((k for k, s in enumerate(states) if test(s)), len(states) - 1)
+
+    def __call__(self, prop: str, states) -> str:
+        return getattr(self, prop)(states)
+
+    def no_acked_write_lost(self, states) -> str:
+        st, last = self.st, states[-1]
+        for n, node in enumerate(st.nodes):
+            if not (self.get(last, f"up[{node}]") and self.get(last, f"role[{node}]") == MASTER):
+                continue
+            for i in range(st.W):
+                w = write_name(i)
+                if self.get(last, f"status[{w}]") == W_OK and not self.get(last, f"log[{node}]") >> i & 1:
+                    when = self.first_step(states, lambda s: self.get(s, f"status[{w}]") == W_OK)
+                    return (f"{w} was acknowledged at step {when}, but {node}, now acting as master, "
+                            f"does not hold it: the write is lost")
+        return "an acknowledged write is missing from a master"
+
+    def _bad_read(self, states, wanted) -> str:
+        st, last = self.st, states[-1]
+        for j in range(st.R):
+            r = read_name(j)
+            if self.get(last, f"status[{r}]") != R_OK:
+                continue
+            need = wanted(last, j)
+            seen = self.get(last, f"seen[{r}]")
+            if need & ~seen:
+                node = st.nodes[self.get(last, f"node[{r}]")]
+                got = ", ".join(writes_in(seen)) or "nothing"
+                return (f"{r} on {node} returned {got}, but {', '.join(writes_in(need & ~seen))} had "
+                        f"already been acknowledged")
+        return ""
+
+    def no_stale_read(self, states) -> str:
+        return self._bad_read(states, lambda s, j: self.get(s, f"acked_at[{read_name(j)}]")) \
+            or "a read missed an acknowledged write"
+
+    def read_your_writes(self, states) -> str:
+        st = self.st
+
+        def own(s, j):
+            c = self.get(s, f"client[{read_name(j)}]")
+            mask = sum(1 << i for i in range(st.W) if self.get(s, f"client[{write_name(i)}]") == c)
+            return self.get(s, f"acked_at[{read_name(j)}]") & mask
+        text = self._bad_read(states, own)
+        return (text.replace("had already been acknowledged", "of the same client had already been acknowledged")
+                or "a read missed its own client's write")
+
+    def monotonic_reads(self, states) -> str:
+        st, last = self.st, states[-1]
+        for j in range(st.R):
+            for k in range(j + 1, st.R):
+                rj, rk = read_name(j), read_name(k)
+                if (self.get(last, f"status[{rj}]") == R_OK == self.get(last, f"status[{rk}]")
+                        and self.get(last, f"client[{rj}]") == self.get(last, f"client[{rk}]")):
+                    gone = self.get(last, f"seen[{rj}]") & ~self.get(last, f"seen[{rk}]")
+                    if gone:
+                        c = client_name(self.get(last, f"client[{rj}]"))
+                        return (f"{c} saw {', '.join(writes_in(gone))} in {rj}, but its later read "
+                                f"{rk} did not: time went backwards")
+        return "a later read returned less than an earlier one"
+
+    def _unavailable(self, states, kind: str) -> str:
+        st, last = self.st, states[-1]
+        count = st.W if kind == "write" else st.R
+        for i in range(count):
+            name = write_name(i) if kind == "write" else read_name(i)
+            status = self.get(last, f"status[{name}]")
+            bad = (W_ERROR, W_TIMED_OUT) if kind == "write" else (R_ERROR,)
+            if status in bad:
+                node = st.nodes[self.get(last, f"node[{name}]")]
+                what = "an ERROR" if status in (W_ERROR, R_ERROR) else "no answer"
+                return f"{kind} {name} was sent to {node}, which is up, and got {what}"
+        return f"a {kind} to a live node got no OK"
+
+    def write_availability(self, states) -> str:
+        return self._unavailable(states, "write")
+
+    def read_availability(self, states) -> str:
+        return self._unavailable(states, "read")
+
+    def no_split_brain(self, states) -> str:
+        st, last = self.st, states[-1]
+        masters = [node for node in st.nodes if self.get(last, f"up[{node}]")
+                   and self.get(last, f"role[{node}]") == MASTER
+                   and self.get(last, f"acked_writes_as_master[{node}]")]
+        return (f"{' and '.join(masters)} both act as master at the same time, and both have "
+                f"acknowledged client writes")

@@ -1,0 +1,178 @@
+"""The state of a replicated system as IR variables, and the derived terms
+the rules are written with.
+
+Logs are bit masks of writes. That is exact, not an abstraction: writes are
+numbered in the order clients send them, each master appends in that order,
+and followers copy prefixes of a master's log, so every log is increasing in
+write number and is determined by the set of writes it holds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..config import SystemConfig
+from ..ir import expr as X
+from ..ir.expr import Expr
+from ..ir.model import ActionInstance, Action, Label, Variable
+
+# Roles a node believes it has.
+FOLLOWER, MASTER, FENCED = 0, 1, 2
+ROLE_NAMES = {FOLLOWER: "follower", MASTER: "master", FENCED: "fenced"}
+
+# How a write ended, as its client saw it.
+W_NOT_SENT, W_PENDING, W_OK, W_ERROR, W_LOST_DOWN, W_TIMED_OUT = range(6)
+WRITE_STATUS = {W_NOT_SENT: "not sent", W_PENDING: "pending", W_OK: "OK", W_ERROR: "ERROR",
+                W_LOST_DOWN: "no answer (node down)", W_TIMED_OUT: "no answer (timed out)"}
+
+# How a read ended. Reads are answered in one step (see docs/semantics.md).
+R_NOT_SENT, R_OK, R_ERROR, R_LOST_DOWN = range(4)
+READ_STATUS = {R_NOT_SENT: "not sent", R_OK: "OK", R_ERROR: "ERROR", R_LOST_DOWN: "no answer (node down)"}
+
+
+def write_name(i: int) -> str:
+    return f"w{i + 1}"
+
+
+def read_name(j: int) -> str:
+    return f"r{j + 1}"
+
+
+def client_name(c: int) -> str:
+    return f"client{c + 1}"
+
+
+def writes_in(mask: int) -> list[str]:
+    return [write_name(i) for i in range(mask.bit_length()) if mask >> i & 1]
+
+
+@dataclass
+class SystemState:
+    """Declares the variables of one spec and hands out terms over them."""
+
+    cfg: SystemConfig
+    variables: list[Variable] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        cfg = self.cfg
+        self.nodes = list(cfg.nodes)
+        self.N = len(self.nodes)
+        self.W = cfg.writes
+        self.R = cfg.read_count
+        self.C = cfg.clients
+        lead = self.nodes.index(cfg.leader)
+        masks = 1 << self.W
+        self.up = [self._new(f"up[{x}]", 2, 1, x) for x in self.nodes]
+        self.role = [self._new(f"role[{x}]", 3, MASTER if k == lead else FOLLOWER, x)
+                     for k, x in enumerate(self.nodes)]
+        self.log = [self._new(f"log[{x}]", masks, 0, x) for x in self.nodes]
+        # whom each node replicates from; a master's source is itself
+        self.src = [self._new(f"source[{x}]", self.N, lead, x) for x in self.nodes]
+        # what the master has learned, through acks, that each follower holds
+        self.ackd = ([self._new(f"acked_to_master[{x}]", masks, 0, x) for x in self.nodes]
+                     if self.uses_acks else None)
+        # ghost: the node acknowledged a client write while acting as master
+        self.wrote = [self._new(f"acked_writes_as_master[{x}]", 2, 0, x) for x in self.nodes]
+        self.primary = self._new("primary", self.N, lead, "global")
+        self.term = self._new("term", cfg.crashes + cfg.partitions + 1, 0, "global")
+        self.crashes = self._new("crashes", cfg.crashes + 1, 0, "global")
+        self.partitions = self._new("partitions", cfg.partitions + 1, 0, "global")
+        self.pairs = [(a, b) for a in range(self.N) for b in range(a + 1, self.N)]
+        self.cut = (self._new("cut_links", 1 << len(self.pairs), 0, "global")
+                    if cfg.partitions else None)
+        self.wstatus = [self._new(f"status[{write_name(i)}]", 6, W_NOT_SENT, write_name(i))
+                        for i in range(self.W)]
+        self.wnode = [self._new(f"node[{write_name(i)}]", self.N, 0, write_name(i))
+                      for i in range(self.W)]
+        self.wclient = [self._new(f"client[{write_name(i)}]", self.C, 0, write_name(i))
+                        for i in range(self.W)]
+        self.rstatus = [self._new(f"status[{read_name(j)}]", 4, R_NOT_SENT, read_name(j))
+                        for j in range(self.R)]
+        self.rnode = [self._new(f"node[{read_name(j)}]", self.N, 0, read_name(j))
+                      for j in range(self.R)]
+        self.rclient = [self._new(f"client[{read_name(j)}]", self.C, 0, read_name(j))
+                        for j in range(self.R)]
+        # ghost: what the answer held, and what was acknowledged when it was given
+        self.rseen = [self._new(f"seen[{read_name(j)}]", masks, 0, read_name(j))
+                      for j in range(self.R)]
+        self.racked = [self._new(f"acked_at[{read_name(j)}]", masks, 0, read_name(j))
+                       for j in range(self.R)]
+
+    @property
+    def uses_acks(self) -> bool:
+        return self.cfg.acks_needed > 0
+
+    def _new(self, name: str, size: int, initial: int, group: str) -> Expr:
+        self.variables.append(Variable(name, size, initial, group))
+        return X.var(len(self.variables) - 1)
+
+    # ---------------------------------------------------------------- terms
+    def k(self, value: int) -> Expr:
+        return X.const(value)
+
+    def is_role(self, n: int, role: int) -> Expr:
+        return X.eq(self.role[n], X.const(role))
+
+    def acts_as_master(self, n: int) -> Expr:
+        return X.and_(X.eq(self.up[n], X.const(1)), self.is_role(n, MASTER))
+
+    def is_up(self, n: int) -> Expr:
+        return X.eq(self.up[n], X.const(1))
+
+    def pair_bit(self, a: int, b: int) -> int:
+        return self.pairs.index((min(a, b), max(a, b)))
+
+    def link_cut(self, a: int, b: int) -> Expr:
+        if self.cut is None or a == b:
+            return X.FALSE
+        return X.has_bit(self.cut, self.pair_bit(a, b))
+
+    def connected(self, a: int, b: int) -> Expr:
+        """Both nodes up and the link between them intact."""
+        return X.and_(self.is_up(a), self.is_up(b), X.not_(self.link_cut(a, b)))
+
+    def acked_mask(self) -> Expr:
+        """Ghost: the writes whose client got OK."""
+        return X.reduce_or([X.ite(X.eq(self.wstatus[i], X.const(W_OK)), X.const(1 << i), X.const(0))
+                            for i in range(self.W)])
+
+    def own_mask(self, client: int) -> Expr:
+        return X.reduce_or([X.ite(X.eq(self.wclient[i], X.const(client)), X.const(1 << i), X.const(0))
+                            for i in range(self.W)])
+
+    def client_busy(self, client: int) -> Expr:
+        """The client waits for the answer to one of its writes."""
+        return X.or_(*(X.and_(X.eq(self.wstatus[i], X.const(W_PENDING)),
+                              X.eq(self.wclient[i], X.const(client))) for i in range(self.W)))
+
+    def is_prefix(self, f: Expr, m: Expr) -> Expr:
+        """Log f is a prefix of log m: f is inside m, and m's other writes all come after f's."""
+        rest = X.bdiff(m, f)
+        return X.and_(X.subset(f, m), X.or_(X.eq(rest, X.const(0)), X.lt(f, X.lowbit(rest))))
+
+    def common_prefix(self, f: Expr, m: Expr) -> Expr:
+        """The longest common prefix of two logs that differ."""
+        first_difference = X.lowbit(X.bor(X.bdiff(f, m), X.bdiff(m, f)))
+        return X.band(f, X.sub(first_difference, X.const(1)))
+
+
+class ActionSet:
+    """Collects action instances per family, in a fixed order (determinism)."""
+
+    def __init__(self) -> None:
+        self._families: dict[str, tuple[tuple[tuple[str, str], ...], list[ActionInstance]]] = {}
+
+    def add(self, family: str, params: tuple[tuple[str, str], ...], args: tuple[str, ...],
+            guard: Expr, updates: dict[Expr, Expr], label: Label) -> None:
+        if guard == X.FALSE:
+            return
+        inst = ActionInstance(
+            family=family,
+            args=tuple((p, a) for (p, _), a in zip(params, args)),
+            guard=guard,
+            updates=tuple(sorted((v.args[0], e) for v, e in updates.items() if e != v)),
+            label=label,
+        )
+        self._families.setdefault(family, (params, []))[1].append(inst)
+
+    def actions(self) -> list[Action]:
+        return [Action(name, params, tuple(insts)) for name, (params, insts) in self._families.items()]
