@@ -1,2 +1,179 @@
-def main():
-    raise SystemExit("not yet")
+"""The `capmodel` command: verify, check, properties.
+
+Exit codes: 0 every checked property holds; 1 a property is violated (or a
+deadlock, or a `reachable` condition that can never happen); 2 invalid spec
+or usage; 3 a bound was reached before a verdict.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+
+from . import catalogue
+from .engines import explicit
+from .engines.result import CheckResult
+from .render import text
+
+EXIT_OK, EXIT_VIOLATED, EXIT_INVALID, EXIT_INCOMPLETE = 0, 1, 2, 3
+
+
+class Progress:
+    """States, depth and rate on stderr, only on a terminal and only once a
+    run has lasted a second: short and piped runs stay quiet."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.console = None
+        self.shown = False
+
+    def __call__(self, states: int, depth: int, seconds: float) -> None:
+        if not self.enabled or seconds < 1.0:
+            return
+        if self.console is None:
+            from rich.console import Console
+
+            self.console = Console(stderr=True)
+        rate = states / seconds if seconds else 0
+        self.console.print(f"\r  {states:,} states, depth {depth}, {rate:,.0f} states/s, {seconds:.0f} s",
+                           end="", highlight=False)
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown and self.console is not None:
+            self.console.print("\r" + " " * 70 + "\r", end="")
+
+
+def _load(path: str):
+    """Load and validate one spec; print its diagnostics and return None when invalid."""
+    from .syntax.diagnostics import SpecError
+    from .syntax.load import load_spec
+
+    try:
+        return load_spec(path)
+    except SpecError as err:
+        click.echo(err.render(), err=True)
+        return None
+
+
+def _exit_code(results: list[CheckResult]) -> int:
+    if any(r.failed for r in results):
+        return EXIT_VIOLATED
+    if any(r.incomplete for r in results):
+        return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="capmodel")
+def cli() -> None:
+    """Model-check database replication setups: every interleaving of writes,
+    reads, crashes, partitions and failovers within a spec's bounds."""
+
+
+@cli.command()
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@click.option("--property", "-p", "properties", multiple=True, metavar="NAME",
+              help="Check only this property (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@click.option("--max-states", type=click.IntRange(min=1), default=None, help="Stop after N distinct states.")
+@click.option("--max-depth", type=click.IntRange(min=0), default=None, help="Explore at most N steps deep.")
+@click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for counterexample diagrams (one subfolder per spec).")
+@click.option("--no-render", is_flag=True, help="Do not write diagrams.")
+@click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg", show_default=True,
+              help="Image format of the rendered diagrams.")
+def verify(specs, properties, as_json, max_states, max_depth, out_dir, no_render, fmt):
+    """Explore every interleaving and give each property a verdict."""
+    from .semantics.build import build_model
+
+    configs = [(path, _load(path)) for path in specs]
+    if any(cfg is None for _, cfg in configs):
+        sys.exit(EXIT_INVALID)
+    results = []
+    documents = []
+    for path, cfg in configs:
+        wanted = list(properties) or None
+        if wanted:
+            unknown = [p for p in wanted if p not in cfg.checks and p not in
+                       [c.name.text for c in cfg.invariants]]
+            if unknown:
+                click.echo(f"error: {path} does not check {', '.join(unknown)}; it checks "
+                           f"{', '.join(list(cfg.checks) + [c.name.text for c in cfg.invariants])}", err=True)
+                sys.exit(EXIT_INVALID)
+        model = build_model(cfg)
+        progress = Progress(enabled=not as_json and sys.stderr.isatty())
+        try:
+            result = explicit.check(model, properties=wanted, max_states=max_states, max_depth=max_depth,
+                                    progress=progress)
+        finally:
+            progress.close()
+        results.append(result)
+        diagrams: dict[str, str] = {}
+        if not no_render:
+            from .render.diagrams import write_counterexamples
+
+            diagrams, notes = write_counterexamples(result, path, out_dir, fmt)
+            for note in notes:
+                click.echo(note, err=True)
+        if as_json:
+            documents.append({"file": path, **result.to_json(), "diagrams": diagrams})
+        else:
+            click.echo(text.report(result, path, diagrams))
+            if len(configs) > 1:
+                click.echo("")
+    if as_json:
+        payload = documents[0] if len(documents) == 1 else {"results": documents}
+        click.echo(json.dumps(payload, indent=2))
+    sys.exit(_exit_code(results))
+
+
+@cli.command()
+@click.argument("spec", type=click.Path(dir_okay=True))
+def check(spec):
+    """Parse and validate a spec without exploring it."""
+    cfg = _load(spec)
+    if cfg is None:
+        sys.exit(EXIT_INVALID)
+    click.echo(f"{spec}: system {cfg.name} is valid: {len(cfg.nodes)} nodes, {cfg.replication} replication, "
+               f"{cfg.reads} reads, failover {cfg.failover}{' with fencing' if cfg.fencing else ''}; "
+               f"checks {', '.join(cfg.checks) or 'nothing'}")
+
+
+@cli.command(name="properties")
+def list_properties():
+    """List the built-in properties with their one-line definitions."""
+    width = max(map(len, catalogue.PROPERTIES))
+    for name, meaning in catalogue.PROPERTIES.items():
+        click.echo(f"{name:<{width}}  {meaning}")
+
+
+# `render` and `graph` live with the diagram code
+from . import cli_diagrams  # noqa: E402,F401  (registers its commands on `cli`)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.UsageError as err:  # bad options: exit 2 with click's message, no traceback
+        err.show()
+        sys.exit(EXIT_INVALID)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(EXIT_INVALID)
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as err:  # a bug in capmodel: one line, not a traceback, unless asked
+        if "CAPMODEL_DEBUG" in __import__("os").environ:
+            raise
+        click.echo(f"internal error: {type(err).__name__}: {err} (set CAPMODEL_DEBUG=1 for details; "
+                   "please report it)", err=True)
+        sys.exit(70)

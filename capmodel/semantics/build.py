@@ -48,5 +48,7 @@ def build_model(cfg: SystemConfig) -> Model:
         done=done,
         narrate=story.narrate,
         view=story.view,
+        participants=[f"client{c + 1}" for c in range(cfg.clients)]
+        + [cfg.leader] + [n for n in cfg.nodes if n != cfg.leader],
         explain={name: (lambda states, name=name: explainer(name, states)) for name in cfg.checks},
     )
