@@ -137,7 +137,8 @@ class SpecError(Exception):
     def __init__(self, diagnostics: Sequence[Diagnostic], sources: dict[str, str] | None = None):
         self.diagnostics: list[Diagnostic] = list(diagnostics)
         self.sources: dict[str, str] = dict(sources or {})
-        super().__init__(self.render())
+        first = self.diagnostics[0] if self.diagnostics else None
+        super().__init__(f"{first.span}: {first.message}" if first else "invalid spec")
 
     @property
     def codes(self) -> list[str]:
@@ -166,3 +167,21 @@ def one_of(words: Iterable[str]) -> str:
     if len(ws) <= 1:
         return "".join(ws)
     return ", ".join(ws[:-1]) + " or " + ws[-1]
+
+
+def guard(fn, path: str):
+    """Run fn, turning every failure that is not a SpecError into one (CAP000/CAP106):
+    the user never sees a Python traceback."""
+    try:
+        return fn()
+    except SpecError:
+        raise
+    except RecursionError:
+        raise SpecError([Diagnostic("CAP106", "the spec is nested too deeply to process", Span(path, 0, 0, 0, 0),
+                                    "simplify the expressions")]) from None
+    except MemoryError:
+        raise SpecError([Diagnostic("CAP004", "the spec is too large to process", Span(path, 0, 0, 0, 0))]) from None
+    except Exception as e:  # noqa: BLE001 - last resort, a bug in capmodel
+        raise SpecError([Diagnostic("CAP000", f"internal error while reading the spec: {type(e).__name__}: {e}",
+                                    Span(path, 0, 0, 0, 0), "this is a bug in capmodel; please report it with the spec")]
+                        ) from e

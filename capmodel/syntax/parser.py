@@ -20,7 +20,7 @@ from lark.lexer import PatternStr
 from lark.parsers.lalr_parser_state import ParserState
 
 from . import ast
-from .diagnostics import Diagnostic, SpecError, one_of
+from .diagnostics import Diagnostic, SpecError, guard, one_of
 
 GRAMMAR_FILE = Path(__file__).with_name("grammar.lark")
 
@@ -244,6 +244,10 @@ _ONLY_COMMENTS = re.compile(r"\A(?:[ \t\f\r\n]+|#[^\n]*)*\Z")
 
 def parse(text: str, file: str = "<string>") -> ast.Spec:
     """Parse one spec file's text. Raises SpecError; never anything else for any str."""
+    return guard(lambda: _parse(text, file), file)
+
+
+def _parse(text: str, file: str) -> ast.Spec:
     sources = {file: text}
     if _ONLY_COMMENTS.match(text):
         raise SpecError([Diagnostic(
