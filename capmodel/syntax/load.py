@@ -44,7 +44,8 @@ def read_source(path: str, origin: ast.Span | None = None) -> str:
     except FileNotFoundError:
         if origin is not None:
             raise SpecError([Diagnostic("CAP009", f"the base spec \"{path}\" does not exist", origin,
-                                        "the path is relative to the file that says `extends`")]) from None
+                                        "the path is relative to the directory of the file that says `extends`")]
+                              ) from None
         raise SpecError([Diagnostic("CAP001", "spec file not found", _whole(path),
                                     "check the path (it is relative to the current directory)")]) from None
     except (OSError, ValueError) as e:  # ValueError: NUL in the path

@@ -60,7 +60,8 @@ class _Validator:
         nodes = self.check_nodes()
         leader = self.check_leader(nodes)
         replication, acks, timeout = self.check_replication(nodes)
-        reads = self.check_word("reads", cat.READ_POLICIES, DEFAULT_READ_POLICY, "CAP203", "read policy")
+        reads = self.check_word("reads", cat.READ_POLICIES, DEFAULT_READ_POLICY, "CAP203", "read policy",
+                                "read policies")
         failover, fencing = self.check_failover()
         crashes, recover, partitions = self.check_faults()
         writes, read_count, clients = self.check_workload()
@@ -118,13 +119,13 @@ class _Validator:
                        did_you_mean(leader.text, nodes) or f"the leader must be one of the nodes: {one_of(nodes)}")
         return leader.text
 
-    def check_word(self, attr, table, default, code, what) -> str:
+    def check_word(self, attr, table, default, code, what, plural) -> str:
         word: ast.Name | None = self.latest(attr)
         if word is None:
             return default
         if word.text not in table:
             self.error(code, f"unknown {what} '{word.text}'", word.span,
-                       did_you_mean(word.text, table) or f"the {what}s are {one_of(table)}")
+                       did_you_mean(word.text, table) or f"the {plural} are {one_of(table)}")
         return word.text
 
     def check_replication(self, nodes: list[str]) -> tuple[str, int, bool]:
@@ -306,9 +307,11 @@ class _TypeChecker:
         visible = [n for n, _ in scope] + list(self.fixed)
         m = _WRITE_OR_READ.match(e.name)
         if m:
-            kind, count = ("writes", self.writes) if e.name[0] == "w" else ("reads", self.reads)
-            hint = (f"the workload has {count} {kind} ({e.name[0]}1..{e.name[0]}{count})" if count
-                    else f"the workload has no {kind}")
+            kind, count = ("write", self.writes) if e.name[0] == "w" else ("read", self.reads)
+            letter = e.name[0]
+            names = f"{letter}1" if count == 1 else f"{letter}1..{letter}{count}"
+            hint = (f"the workload has {count} {kind}{'s' if count > 1 else ''} ({names}); "
+                    f"raise it with `workload {{ {kind}s N }}`" if count else f"the workload has no {kind}s")
         elif e.name in cat.DOMAINS:
             hint = f"'{e.name}' is only used after `in` in a quantifier, e.g. `forall x in {e.name}: ...`"
         else:
