@@ -1,10 +1,11 @@
 """Failover: a failover manager (Sentinel, Patroni, Orchestrator...) promotes
 a follower, and nodes that are not following the new master rejoin it.
 
-The manager promotes a live follower when the master is down, or cut off
-from that follower while the follower still reaches a majority of the nodes
-(itself included): the manager acts on a majority's view, so an isolated
-follower is never promoted. With fencing, the old master's epoch is revoked
+The manager promotes a live follower when the master is down, or cut off in
+a minority (it reaches fewer than a majority of the nodes, itself included)
+while the follower reaches a majority: the manager acts on a majority's view,
+as Sentinel's quorum or Patroni's DCS lease do, so an isolated follower is
+never promoted and a single flaky link does not trigger a failover. With fencing, the old master's epoch is revoked
 at the promotion (as a STONITH device or an epoch check at the storage layer
 would), and it refuses client writes from then on. Without fencing a cut-off
 old master goes on acting as master until it can reach the new one.
@@ -33,7 +34,8 @@ def add_failover(st: SystemState, acts: ActionSet) -> None:
             if c == p:
                 continue
             guard = [X.eq(st.primary, X.const(p)), st.is_up(c), st.is_role(c, FOLLOWER),
-                     X.or_(X.not_(st.is_up(p)), X.and_(st.link_cut(p, c), _reaches_majority(st, c))),
+                     X.or_(X.not_(st.is_up(p)),
+                           X.and_(X.not_(_reaches_majority(st, p)), _reaches_majority(st, c))),
                      X.lt(st.term, X.const(cfg.crashes + cfg.partitions))]
             if cfg.failover == "promote_most_up_to_date":
                 length = X.popcount(st.log[c])
