@@ -73,7 +73,10 @@ def read_source(path: str, origin: ast.Span | None = None) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise SpecError([Diagnostic("CAP003", f"this is not a text spec file (invalid UTF-8 at byte {e.start})",
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise SpecError([Diagnostic("CAP003", "this is not a text spec file "
+                                    f"(invalid UTF-8 at line {line}, column {col})",
                                     _top(path), "save the spec as UTF-8 text")]) from None
     return text
 

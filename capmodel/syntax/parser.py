@@ -461,9 +461,10 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, file: str) -> Diagnostic:
     words = sorted(w for w in map(_keyword_of, expected) if w is not None)
     close = difflib.get_close_matches(str(tok), words, n=1, cutoff=0.75) if tok.type == "NAME" else []
 
+    prev = stack[-1] if stack and isinstance(stack[-1], Token) and stack[-1].type == "NAME" else None
     if ("COMMA" in expected and tok.type == "NAME" and not close and ctx is not None
-            and ctx.type in ("NODES", "CHECK")):
-        prev = stack[-1] if stack and isinstance(stack[-1], Token) and stack[-1].type == "NAME" else None
+            and ctx.type in ("NODES", "CHECK") and (prev is None or prev.line == tok.line)):
+        # a name on the same line after a name: a forgotten comma (on a new line: a statement)
         what = "node names" if ctx.type == "NODES" else "property names"
         example = f"`{ctx} {prev}, {tok}`" if prev is not None else f"`{ctx} a, b`"
         return Diagnostic("CAP104", f"expected ',' between {what}, found {found}", span,

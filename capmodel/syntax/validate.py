@@ -102,8 +102,8 @@ class _Validator:
                            f"rename the node, e.g. '{n.text}_node'")
             result.append(n.text)
         span = names[0].span
-        if len(result) < 2:
-            self.error("CAP304", f"a replicated system needs at least 2 nodes, this one has {len(result)}",
+        if len(names) < 2:
+            self.error("CAP304", f"a replicated system needs at least 2 nodes, this one has {len(names)}",
                        span, "add a follower: `nodes master, slave1`")
         if len(result) > cat.MAX_NODES:
             self.error("CAP303", f"{len(result)} nodes exceed the limit of {cat.MAX_NODES}", names[cat.MAX_NODES].span,
