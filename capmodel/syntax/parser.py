@@ -30,6 +30,20 @@ GRAMMAR_FILE = Path(__file__).with_name("grammar.lark")
 MAX_NESTING = 100
 
 
+# The contextual lexer reads a keyword as a NAME wherever a name may stand. That
+# is wanted for statement words (`crashes` and `partitions` are globals in
+# expressions, `nodes`/`writes`/`reads` are quantifier domains) but not for the
+# words of the expression language: `a or or b` must fail at the second 'or'.
+_EXPRESSION_KEYWORDS = {"and": "AND", "or": "OR", "not": "NOT", "implies": "IMPLIES", "in": "IN",
+                        "true": "TRUE", "false": "FALSE", "forall": "FORALL", "exists": "EXISTS",
+                        "count": "COUNT"}
+
+
+def _keep_keywords(tok: Token) -> Token:
+    kind = _EXPRESSION_KEYWORDS.get(str(tok))
+    return Token.new_borrow_pos(kind, str(tok), tok) if kind else tok
+
+
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
     return Lark(
@@ -38,6 +52,7 @@ def _lark() -> Lark:
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=True,
+        lexer_callbacks={"NAME": _keep_keywords},
     )
 
 
@@ -459,10 +474,11 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, file: str) -> Diagnostic:
                           "write `a < b and b < c`, or add parentheses")
 
     words = sorted(w for w in map(_keyword_of, expected) if w is not None)
-    close = difflib.get_close_matches(str(tok), words, n=1, cutoff=0.75) if tok.type == "NAME" else []
+    close = difflib.get_close_matches(str(tok), words, n=1, cutoff=0.6) if tok.type == "NAME" else []
+    very_close = difflib.get_close_matches(str(tok), words, n=1, cutoff=0.75) if close else []
 
     prev = stack[-1] if stack and isinstance(stack[-1], Token) and stack[-1].type == "NAME" else None
-    if ("COMMA" in expected and tok.type == "NAME" and not close and ctx is not None
+    if ("COMMA" in expected and tok.type == "NAME" and not very_close and ctx is not None
             and ctx.type in ("NODES", "CHECK") and (prev is None or prev.line == tok.line)):
         # a name on the same line after a name: a forgotten comma (on a new line: a statement)
         what = "node names" if ctx.type == "NODES" else "property names"
@@ -482,7 +498,7 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, file: str) -> Diagnostic:
 
     if statement_expected and tok.type == "NAME":
         return Diagnostic("CAP101", f"unknown statement {found}: expected {describe_expected(expected)}", span,
-                          f"the statements are {one_of(w for w in words)}")
+                          f"the statements are {one_of(_statement_words(expected))}")
 
     if "LBRACE" in expected and tok.type != "LBRACE" and ctx is not None and ctx.type in ("SYSTEM", "FAULTS",
                                                                                          "WORKLOAD", "EXTENDS"):
@@ -498,6 +514,13 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, file: str) -> Diagnostic:
     elif "SYSTEM" in expected:
         hint = "a spec starts with `system NAME {`"
     return Diagnostic("CAP100", f"expected {describe_expected(expected)}, found {found}", span, hint)
+
+
+def _statement_words(expected) -> list[str]:
+    names = [n for n in (*_STATEMENTS, "CRASHES", "PARTITIONS", "WRITES", "CLIENTS") if n in expected]
+    if "READS" in expected and "WRITES" in expected:  # inside workload { }
+        names = [n for n in names if n not in _STATEMENTS or n == "READS"]
+    return [w for w in map(_keyword_of, names) if w is not None]
 
 
 def _glued(text: str, tok: Token) -> bool:
