@@ -102,6 +102,8 @@ TEXT_CASES = [
      "a node has no attribute 'is_leader'", "did you mean 'is_master'?"),
     ("attribute-of-other-type", "system s { nodes a, b\n invariant i: w1.ok }", "CAP207", 2, 18,
      "a write has no attribute 'ok'", "'ok' is an attribute of reads"),
+    ("attribute-of-an-int", "system s { nodes a, b\n invariant i: crashes.up }", "CAP405", 2, 23,
+     "a number (int) has no attributes", "n.up"),
     ("unknown-domain", "system s { nodes a, b\n invariant i: forall n in node: n.up }", "CAP208", 2, 27,
      "cannot range over 'node'", "did you mean 'nodes'?"),
     ("type-error-and", "system s { nodes a, b\n invariant i: crashes and a.up }", "CAP401", 2, 15,
@@ -175,6 +177,15 @@ def test_missing_file():
 def test_directory(tmp_path):
     d = only(error_of(load_spec, str(tmp_path)))
     assert d.code == "CAP002" and "directory" in d.message and ".cap file" in d.hint
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can read any file")
+def test_unreadable_file(tmp_path):
+    p = tmp_path / "secret.cap"
+    p.write_text("system s { nodes a, b }")
+    p.chmod(0)
+    d = only(error_of(load_spec, str(p)))
+    assert d.code == "CAP006" and "cannot read" in d.message
 
 
 def test_binary_file_with_nul_bytes(tmp_path):

@@ -232,3 +232,33 @@ def test_typechecked_conditions_are_kept_as_ast():
 def test_quantifier_variable_shadows_node_name():
     cfg = load_text("system s { nodes a, b\n invariant i: forall a in writes: a.acked or not a.acked }")
     assert cfg.invariants[0].expr.var.text == "a"
+
+
+# ---------------------------------------------------------------- docs
+
+
+DOC = Path(__file__).parent.parent / "docs" / "language.md"
+
+
+def test_docs_example_is_a_valid_spec():
+    text = DOC.read_text()
+    example = text.split("```\n", 2)[1]  # the first code block: the complete example
+    cfg = load_text(example, "example.cap")
+    assert cfg.name == "async_replication" and cfg.checks == (
+        "no_acked_write_lost", "no_stale_read", "write_availability")
+
+
+def test_docs_tables_match_catalogue_and_error_codes():
+    from capmodel.syntax.diagnostics import CODES
+
+    text = DOC.read_text()
+    for g, (t, meaning) in cat.GLOBALS.items():
+        assert f"| `{g}` | {t} | {meaning} |" in text
+    for attrs in cat.ATTRIBUTES.values():
+        for a, (arg, result, meaning) in attrs.items():
+            assert f"| `{a}` | {arg or '-'} | {result} | {meaning} |" in text
+    for table in (cat.REPLICATION_MODES, cat.READ_POLICIES, cat.FAILOVER_STRATEGIES, cat.PROPERTIES):
+        for word, meaning in table.items():
+            assert f"| `{word}` | {meaning} |" in text
+    for code, title in CODES.items():
+        assert f"| {code} | {title} |" in text
