@@ -77,7 +77,7 @@ def add_write_answers(st: SystemState, acts: ActionSet) -> None:
         w = write_name(i)
         for m, node in enumerate(st.nodes):
             pending_here = X.and_(X.eq(st.wstatus[i], X.const(W_PENDING)), X.eq(st.wnode[i], X.const(m)))
-            live_master = X.and_(st.is_up(m), st.is_role(m, MASTER))
+            live_master = X.and_(st.is_up(m), st.is_role(m, MASTER), X.has_bit(st.log[m], i))
             if k > 0:
                 have = X.sum_(acks_for(st, i, m))
                 could = X.sum_(acks_can_still_come(st, i, m))
@@ -102,8 +102,11 @@ def add_write_answers(st: SystemState, acts: ActionSet) -> None:
                      {st.wstatus[i]: X.const(W_LOST_DOWN)},
                      Label("reply", node, f"{node} is down: {WRITE_CLIENT} gets no answer for {w}",
                            node, WRITE_CLIENT, "no answer"))
+            # a node that stopped being master, or discarded the write when it
+            # rejoined another master, drops the client's connection
             acts.add("write_aborted", ANSWER, (w, node),
-                     X.and_(pending_here, st.is_up(m), X.not_(st.is_role(m, MASTER))),
+                     X.and_(pending_here, st.is_up(m),
+                            X.or_(X.not_(st.is_role(m, MASTER)), X.not_(X.has_bit(st.log[m], i)))),
                      {st.wstatus[i]: X.const(W_ERROR)},
-                     Label("reply", node, f"{node} is no longer master and answers ERROR to {WRITE_CLIENT} for {w}",
-                           node, WRITE_CLIENT, f"ERROR {w}"))
+                     Label("reply", node, f"{node} no longer acts as master for {w} and answers ERROR "
+                           f"to {WRITE_CLIENT}", node, WRITE_CLIENT, f"ERROR {w}"))

@@ -1,0 +1,68 @@
+"""Laws of replication that must hold for every small system, checked on
+generated configurations: no deadlocks, replayable traces, and the textbook
+results (sync loses nothing, async with failover does, CP reads are never stale)."""
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from capmodel.trace import replay
+
+from helpers import config, run, verdicts
+
+NODES = [("master", "slave"), ("master", "slave1", "slave2")]
+
+
+@st.composite
+def systems(draw):
+    nodes = draw(st.sampled_from(NODES))
+    mode = draw(st.sampled_from(["async", "sync", "semi_sync", "quorum"]))
+    acks = {"async": 0, "sync": len(nodes) - 1, "quorum": len(nodes) // 2,
+            "semi_sync": draw(st.integers(1, len(nodes) - 1))}[mode]
+    failover = draw(st.sampled_from(["none", "promote_any", "promote_most_up_to_date"]))
+    return config(
+        nodes=nodes, replication=mode, acks_needed=acks,
+        semi_sync_timeout=mode == "semi_sync" and draw(st.booleans()),
+        reads=draw(st.sampled_from(["master_only", "any_node", "cp", "ap"])),
+        failover=failover, fencing=failover != "none" and draw(st.booleans()),
+        crashes=draw(st.integers(0, 1)), recover=draw(st.booleans()), partitions=draw(st.integers(0, 1)),
+        # three-node systems get the smaller workloads, to keep each model under ~20k states
+        writes=draw(st.integers(1, 2)), read_count=draw(st.integers(0, 2 if len(nodes) == 2 else 1)),
+        clients=draw(st.integers(1, 2 if len(nodes) == 2 else 1)))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(systems())
+def test_no_deadlock_and_every_trace_replays(cfg):
+    model, result = run(cfg)
+    assert result.stats.complete
+    assert result.deadlock is None, [s.text for s in result.deadlock.steps]
+    for p in result.properties:
+        if p.trace:
+            replay(model, p.trace)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(systems())
+def test_sync_without_partitions_loses_no_acknowledged_write(cfg):
+    cfg = config(**{**cfg.__dict__, "replication": "sync", "acks_needed": len(cfg.nodes) - 1,
+                    "semi_sync_timeout": False, "partitions": 0})
+    assert verdicts(run(cfg)[1])["no_acked_write_lost"] == "holds"
+
+
+def test_async_with_failover_loses_an_acknowledged_write():
+    for nodes in NODES:
+        cfg = config(nodes=nodes, failover="promote_any", crashes=1)
+        assert verdicts(run(cfg)[1])["no_acked_write_lost"] == "violated"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(systems())
+def test_cp_reads_without_failover_are_never_stale(cfg):
+    cfg = config(**{**cfg.__dict__, "reads": "cp", "failover": "none", "fencing": False})
+    assert verdicts(run(cfg)[1])["no_stale_read"] == "holds"
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(systems())
+def test_fencing_prevents_split_brain(cfg):
+    cfg = config(**{**cfg.__dict__, "failover": "promote_any", "fencing": True})
+    assert verdicts(run(cfg)[1])["no_split_brain"] == "holds"
