@@ -26,24 +26,25 @@ class Progress:
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
-        self.console = None
-        self.shown = False
+        self.live = None
 
     def __call__(self, states: int, depth: int, seconds: float) -> None:
         if not self.enabled or seconds < 1.0:
             return
-        if self.console is None:
+        line = f"exploring: {states:,} states, depth {depth}, {states / seconds:,.0f} states/s, {seconds:.0f} s"
+        if self.live is None:
             from rich.console import Console
+            from rich.live import Live
 
-            self.console = Console(stderr=True)
-        rate = states / seconds if seconds else 0
-        self.console.print(f"\r  {states:,} states, depth {depth}, {rate:,.0f} states/s, {seconds:.0f} s",
-                           end="", highlight=False)
-        self.shown = True
+            # transient: the line disappears when the run ends, leaving only the report
+            self.live = Live(line, console=Console(stderr=True), transient=True, refresh_per_second=4)
+            self.live.start()
+        else:
+            self.live.update(line)
 
     def close(self) -> None:
-        if self.shown and self.console is not None:
-            self.console.print("\r" + " " * 70 + "\r", end="")
+        if self.live is not None:
+            self.live.stop()
 
 
 def _load(path: str):
