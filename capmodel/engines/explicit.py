@@ -110,20 +110,19 @@ def check(model: Model, *, properties: list[str] | None = None, max_states: int 
         return list(reversed(path))
 
     result = CheckResult(spec=model.name, engine="explicit", stats=stats)
-    for k, c in enumerate(invariants):
-        if k in violated:
-            trace = build_trace(model, c.name, "violation", path_to(violated[k]), model.participants)
-            result.properties.append(PropertyResult(c.name, VIOLATED, c.description, trace))
-        else:
-            result.properties.append(PropertyResult(c.name, HOLDS if complete else INCOMPLETE,
-                                                    c.description))
-    for k, c in enumerate(model.reachables):
-        if k in reached:
-            trace = build_trace(model, c.name, "witness", path_to(reached[k]), model.participants)
-            result.reachables.append(PropertyResult(c.name, REACHED, c.description, trace))
-        else:
-            result.reachables.append(PropertyResult(c.name, UNREACHABLE if complete else NOT_REACHED,
-                                                    c.description))
+
+    def verdicts(conditions, found: dict[int, int], kind: str, yes: str, no: str, unknown: str):
+        """found: condition -> the state where it was decided (violated, or reached)."""
+        for k, c in enumerate(conditions):
+            if k in found:
+                trace = build_trace(model, c.name, kind, path_to(found[k]), model.participants)
+                yield PropertyResult(c.name, yes, c.description, trace)
+            else:
+                yield PropertyResult(c.name, no if complete else unknown, c.description)
+
+    result.properties = list(verdicts(invariants, violated, "violation", VIOLATED, HOLDS, INCOMPLETE))
+    result.reachables = list(verdicts(model.reachables, reached, "witness", REACHED, UNREACHABLE,
+                                      NOT_REACHED))
     if deadlock >= 0:
         result.deadlock = build_trace(model, "deadlock", "deadlock", path_to(deadlock), model.participants)
     if complete:

@@ -51,8 +51,7 @@ def add_client_reads(st: SystemState, acts: ActionSet) -> None:
     cp = st.cfg.reads == "cp"
     for j in range(st.R):
         r = read_name(j)
-        turn = X.and_(X.eq(st.rstatus[j], X.const(R_NOT_SENT)),
-                      *([X.ne(st.rstatus[j - 1], X.const(R_NOT_SENT))] if j else []))
+        turn = st.next_to_send(st.rstatus, j, R_NOT_SENT)
         for c in range(st.C):
             cl = client_name(c)
             free = X.and_(turn, X.not_(st.client_busy(c)))

@@ -139,6 +139,12 @@ class SystemState:
         return X.reduce_or([X.ite(X.eq(self.wclient[i], X.const(client)), X.const(1 << i), X.const(0))
                             for i in range(self.W)])
 
+    def next_to_send(self, statuses: list[Expr], k: int, not_sent: int) -> Expr:
+        """Request k (a write or a read) is the next one: requests are numbered
+        in the order clients send them."""
+        earlier_sent = [X.ne(statuses[k - 1], X.const(not_sent))] if k else []
+        return X.and_(X.eq(statuses[k], X.const(not_sent)), *earlier_sent)
+
     def client_busy(self, client: int) -> Expr:
         """The client waits for the answer to one of its writes."""
         return X.or_(*(X.and_(X.eq(self.wstatus[i], X.const(W_PENDING)),

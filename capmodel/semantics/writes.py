@@ -23,9 +23,7 @@ ANSWER = (("write", "writes"), ("node", "nodes"))
 def add_client_writes(st: SystemState, acts: ActionSet) -> None:
     for i in range(st.W):
         w = write_name(i)
-        # writes are numbered in the order they are sent
-        turn = X.and_(X.eq(st.wstatus[i], X.const(W_NOT_SENT)),
-                      *( [X.ne(st.wstatus[i - 1], X.const(W_NOT_SENT))] if i else []))
+        turn = st.next_to_send(st.wstatus, i, W_NOT_SENT)
         for c in range(st.C):
             cl = client_name(c)
             free = X.and_(turn, X.not_(st.client_busy(c)))
