@@ -1,0 +1,108 @@
+"""`capmodel render` and `capmodel graph`: the diagram commands, registered on the `cli` group."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .cli import EXIT_INVALID, EXIT_OK, _load, cli
+
+
+@cli.command()
+@click.argument("trace_file", metavar="TRACE.json", type=click.Path(dir_okay=False))
+@click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the diagrams (one subfolder per spec).")
+@click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg", show_default=True,
+              help="Image format.")
+def render(trace_file, out_dir, fmt):
+    """Redraw the counterexamples saved by `capmodel verify --json` (or one bare trace)."""
+    from .render.diagrams import UnsafePath, write_traces
+    from .render.trace_json import TraceFormatError, traces_in
+
+    try:
+        text = Path(trace_file).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        _fail(f"error: {trace_file}: no such file")
+    except (OSError, UnicodeDecodeError) as err:
+        _fail(f"error: {trace_file}: cannot read it ({err.__class__.__name__}: {err})")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as err:
+        _fail(f"error: {trace_file}:{err.lineno}:{err.colno}: not JSON ({err.msg}); "
+              "give a file written by `capmodel verify --json`")
+    try:
+        found = traces_in(doc)
+    except TraceFormatError as err:
+        _fail(f"error: {trace_file}: {err}")
+    if not found:
+        click.echo(f"{trace_file}: no counterexample to draw (every property held)")
+        sys.exit(EXIT_OK)
+    by_folder: dict[str, list] = {}
+    for folder, key, trace in found:
+        by_folder.setdefault(folder, []).append((key, trace))
+    notes: list[str] = []
+    for folder, traces in by_folder.items():
+        try:
+            paths, more = write_traces(traces, folder, out_dir, fmt)
+        except UnsafePath as err:
+            _fail(f"error: {err}")
+        notes += [n for n in more if n not in notes]
+        for key, path in paths.items():
+            click.echo(f"{key}: {path}")
+    for note in notes:
+        click.echo(note, err=True)
+
+
+@cli.command()
+@click.argument("spec", type=click.Path(dir_okay=True))
+@click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the graph (in a subfolder named after the spec).")
+@click.option("--max-states", type=click.IntRange(min=1), default=300, show_default=True,
+              help="Refuse models with more reachable states than this.")
+@click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg", show_default=True,
+              help="Image format.")
+def graph(spec, out_dir, max_states, fmt):
+    """Draw the reachable state graph of a small model, counterexamples in red."""
+    from .engines import explicit
+    from .render.diagrams import UnsafePath, inside, safe_name
+    from .render.sequence_dot import INSTALL_HINT, DotMissing, render_dot
+    from .render.state_graph import TooManyStates, explore, graph_to_dot
+    from .semantics.build import build_model
+
+    cfg = _load(spec)
+    if cfg is None:
+        sys.exit(EXIT_INVALID)
+    model = build_model(cfg)
+    try:
+        states, edges = explore(model, max_states)
+    except TooManyStates:
+        _fail(f"error: {spec} has more than {max_states} reachable states, too many to draw as a graph; "
+              "make the model smaller (fewer nodes, writes or reads, crashes 0 or partitions 0) "
+              "or raise --max-states")
+    result = explicit.check(model, stop_when_decided=False)
+    traces = [p.trace for p in result.properties if p.trace is not None]
+    source = graph_to_dot(model, states, edges, traces)
+    try:
+        folder = inside(Path(out_dir), safe_name(Path(spec).stem, "spec"))
+        folder.mkdir(parents=True, exist_ok=True)
+        dot_path = inside(folder, "state_graph.dot")
+    except UnsafePath as err:
+        _fail(f"error: {err}")
+    dot_path.write_text(source, encoding="utf-8")
+    click.echo(f"{spec}: {len(states)} states, {len(edges)} transitions"
+               + (f"; counterexamples of {', '.join(t.property for t in traces)} in red" if traces else ""))
+    try:
+        click.echo(f"graph: {render_dot(source, inside(folder, 'state_graph.' + fmt), fmt)}")
+    except DotMissing:
+        click.echo(f"graph: {dot_path}")
+        click.echo(INSTALL_HINT, err=True)
+    except RuntimeError as err:
+        click.echo(f"graph: {dot_path}")
+        click.echo(f"warning: dot could not render {dot_path}: {err}", err=True)
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(EXIT_INVALID)

@@ -1,0 +1,100 @@
+"""Rebuild a Trace from the JSON that `verify --json` writes (Trace.to_json)."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..trace import Step, Trace
+
+KINDS = {"request", "reply", "replicate", "ack", "crash", "recover", "partition", "heal", "promote", "local"}
+
+
+class TraceFormatError(ValueError):
+    """The JSON is not a trace written by `capmodel verify --json`."""
+
+
+def _need(doc: dict, key: str, types, where: str):
+    if key not in doc:
+        raise TraceFormatError(f"{where} has no {key!r}")
+    value = doc[key]
+    if not isinstance(value, types):
+        raise TraceFormatError(f"{where}: {key!r} should be {_kind(types)}, not {type(value).__name__}")
+    return value
+
+
+def _kind(types) -> str:
+    names = {str: "text", list: "a list", dict: "an object", int: "a number", type(None): "null"}
+    types = types if isinstance(types, tuple) else (types,)
+    return " or ".join(names.get(t, t.__name__) for t in types)
+
+
+def trace_from_json(doc: Any) -> Trace:
+    """A Trace from one trace document. Raises TraceFormatError naming what is wrong."""
+    if not isinstance(doc, dict):
+        raise TraceFormatError(f"a trace should be a JSON object, not {type(doc).__name__}")
+    prop = _need(doc, "property", str, "the trace")
+    steps_doc = _need(doc, "steps", list, "the trace")
+    initial = _need(doc, "initial", dict, "the trace")
+    if not isinstance(initial.get("nodes"), dict) or not initial["nodes"]:
+        raise TraceFormatError("the trace's 'initial' state has no 'nodes'")
+    participants = doc.get("participants") or []
+    if not isinstance(participants, list) or not all(isinstance(p, str) for p in participants):
+        raise TraceFormatError("the trace's 'participants' should be a list of names")
+    raw = doc.get("raw") if isinstance(doc.get("raw"), dict) else {}
+    raw_steps = raw.get("steps") if isinstance(raw.get("steps"), list) else []
+    steps = []
+    for k, s in enumerate(steps_doc, start=1):
+        where = f"step {k}"
+        if not isinstance(s, dict):
+            raise TraceFormatError(f"{where} should be an object")
+        kind = _need(s, "kind", str, where)
+        if kind not in KINDS:
+            raise TraceFormatError(f"{where}: unknown kind {kind!r} (one of {', '.join(sorted(KINDS))})")
+        action = s.get("action") if isinstance(s.get("action"), str) else kind
+        m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)", action)
+        state = _need(s, "state", dict, where)
+        steps.append(Step(
+            index=s.get("index") if isinstance(s.get("index"), int) else k,
+            action=action, family=m.group(1) if m else kind, args={}, kind=kind,
+            actor=_need(s, "actor", str, where),
+            src=_need(s, "from", (str, type(None)), where), dst=_need(s, "to", (str, type(None)), where),
+            message=s.get("message") or "", text=s.get("text") or "", state=state,
+            raw=tuple(raw_steps[k - 1]) if k - 1 < len(raw_steps) else ()))
+    return Trace(spec=str(doc.get("spec") or "trace"), property=prop, kind=str(doc.get("kind") or "violation"),
+                 explanation=str(doc.get("explanation") or ""), initial=initial,
+                 initial_raw=tuple(raw.get("initial") or ()), steps=steps, participants=participants)
+
+
+def traces_in(doc: Any) -> list[tuple[str, str, Trace]]:
+    """Every trace in a saved JSON file, as (folder name, key, trace).
+
+    Accepts the document of `verify --json` for one spec (its properties[].trace
+    and deadlock), the one for several specs ({"results": [...]}), or a bare trace."""
+    if isinstance(doc, dict) and isinstance(doc.get("results"), list):
+        out = []
+        for r in doc["results"]:
+            out += traces_in(r)
+        return out
+    if isinstance(doc, dict) and "properties" in doc:
+        props = doc["properties"]
+        if not isinstance(props, list):
+            raise TraceFormatError("'properties' should be a list")
+        folder = _stem(doc.get("file")) or str(doc.get("spec") or "trace")
+        out = []
+        for p in props:
+            if isinstance(p, dict) and p.get("trace") is not None and p.get("verdict", "violated") == "violated":
+                out.append((folder, str(p.get("name") or p["trace"].get("property")), trace_from_json(p["trace"])))
+        if doc.get("deadlock") is not None:
+            out.append((folder, "deadlock", trace_from_json(doc["deadlock"])))
+        return out
+    if isinstance(doc, dict) and "steps" in doc:
+        t = trace_from_json(doc)
+        return [(t.spec, t.property, t)]
+    raise TraceFormatError("this JSON is neither a trace nor the output of `capmodel verify --json`")
+
+
+def _stem(file: Any) -> str | None:
+    if not isinstance(file, str) or not file:
+        return None
+    name = re.split(r"[\\/]", file)[-1]
+    return name[:-4] if name.endswith(".cap") else name.rsplit(".", 1)[0] or name
