@@ -130,7 +130,7 @@ def test_rows_tell_the_async_story():
 def test_reads_get_a_request_and_an_answer_arrow():
     trace = dict(counterexamples(result_of(ROOT / "specs" / "async.cap")))["no_stale_read"]
     arrows = [(r.src, r.dst, r.label) for r in events.rows(trace) if r.kind == "arrow"]
-    assert ("client1", "slave1", "read r1") in arrows and ("slave1", "client1", "r1 -> nothing") in arrows
+    assert ("client1", "slave1", "read r1") in arrows and ("slave1", "client1", "r1 -> nothing (misses w1)") in arrows
 
 
 def test_partition_band_separates_the_isolated_master():

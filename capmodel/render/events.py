@@ -15,8 +15,8 @@ from typing import Any
 from ..trace import Trace
 
 # arrow styles
-REQUEST, REPLY_OK, REPLY_ERROR, NO_ANSWER, LOST, REPLICATE, ACK = (
-    "request", "ok", "error", "no_answer", "lost", "replicate", "ack")
+REQUEST, REPLY_OK, REPLY_ERROR, NO_ANSWER, LOST, REPLICATE, ACK, STALE = (
+    "request", "ok", "error", "no_answer", "lost", "replicate", "ack", "stale")
 
 
 @dataclass
@@ -92,7 +92,12 @@ def _answer(step, before: dict[str, Any]) -> tuple[str, str] | None:
         status = info.get("status", "")
         if status == "OK":
             got = info.get("returned", [])
-            return REPLY_OK, f"{name} -> {', '.join(got) or 'nothing'}"
+            acked = [w for w, i in before.get("writes", {}).items() if i.get("status") == "OK"]
+            misses = [w for w in acked if w not in got]
+            label = f"{name} -> {', '.join(got) or 'nothing'}"
+            if misses:  # stale: acknowledged before the read began, yet not returned
+                return STALE, f"{label} (misses {', '.join(misses)})"
+            return REPLY_OK, label
         if status == "ERROR":
             return REPLY_ERROR, f"ERROR {name}"
         if status.startswith("no answer"):

@@ -12,7 +12,7 @@ from ..trace import Trace
 from . import events as ev
 
 ARROW = {ev.REQUEST: "->>", ev.REPLY_OK: "-->>", ev.REPLY_ERROR: "-->>", ev.NO_ANSWER: "--x",
-         ev.LOST: "-x", ev.REPLICATE: "-)", ev.ACK: "--)"}
+         ev.LOST: "-x", ev.REPLICATE: "-)", ev.ACK: "--)", ev.STALE: "-->>"}
 GLYPH = {"crash": "\u2715", "recover": "\u21bb", "promote": "\u2605", "partition": "\u2702",
          "local": "\u25cf", "heal": "\u2713"}
 KEYWORDS = {"end", "participant", "actor", "note", "loop", "alt", "else", "opt", "par", "and", "rect",

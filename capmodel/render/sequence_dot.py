@@ -27,6 +27,7 @@ OK_GREEN = "#2a7a2a"
 ERR_RED = "#c0392b"
 GREY = "#9a9a9a"
 HIGHLIGHT = "#fff1a8"
+STALE_ORANGE = "#c05a00"
 ARROW = {  # style -> edge attributes
     ev.REQUEST: 'color="#222222", arrowhead=normal',
     ev.REPLY_OK: f'color="{OK_GREEN}", fontcolor="{OK_GREEN}", style=dashed, arrowhead=normal',
@@ -35,9 +36,10 @@ ARROW = {  # style -> edge attributes
     ev.LOST: f'color="{ERR_RED}", style=dashed, arrowhead=tee',
     ev.REPLICATE: f'color="{MASTER_BLUE}", arrowhead=vee',
     ev.ACK: f'color="{MASTER_BLUE}", style=dashed, arrowhead=vee',
+    ev.STALE: f'color="{STALE_ORANGE}", style=dashed, arrowhead=normal',
 }
 LABEL_COLOR = {ev.REQUEST: "#222222", ev.REPLY_OK: OK_GREEN, ev.REPLY_ERROR: ERR_RED, ev.NO_ANSWER: "#666666",
-               ev.LOST: ERR_RED, ev.REPLICATE: MASTER_BLUE, ev.ACK: MASTER_BLUE}
+               ev.LOST: ERR_RED, ev.REPLICATE: MASTER_BLUE, ev.ACK: MASTER_BLUE, ev.STALE: STALE_ORANGE}
 MARK = {  # style -> (glyph, colour)
     "crash": ("\u2715", ERR_RED),
     "recover": ("\u21bb", OK_GREEN),
@@ -68,7 +70,7 @@ def trace_to_dot(trace: Trace) -> str:
     col = {p: i for i, p in enumerate(order)}
     xs = [COL0 + i * GAP for i in range(len(order))]
     right = xs[-1] if xs else COL0
-    text_x = right + 130  # left edge of the step texts
+    text_x = right + 70  # left edge of the step texts
     rows = ev.rows(trace)
     last = len(trace.steps) if trace.kind in ("violation", "deadlock") else -1
 
