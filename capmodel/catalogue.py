@@ -24,7 +24,8 @@ READ_POLICIES: dict[str, str] = {
 
 FAILOVER_STRATEGIES: dict[str, str] = {
     "none": "no failover: a crashed master stays crashed",
-    "promote_any": "a live follower is promoted when the master has crashed or is cut off from it",
+    "promote_any": "a live follower on the majority side is promoted when the master has crashed, "
+    "or is cut off in a minority",
     "promote_most_up_to_date": "as promote_any, but only a follower holding the longest log is promoted",
 }
 

@@ -75,6 +75,9 @@ def check(model: Model, *, properties: list[str] | None = None, max_states: int 
                 fired[a] = 1
                 if t in index:
                     continue
+                if max_states is not None and len(states) >= max_states:
+                    bound = f"max states {max_states}"  # a new state beyond the bound
+                    break
                 tid = len(states)
                 index[t] = tid
                 states.append(t)
@@ -82,9 +85,6 @@ def check(model: Model, *, properties: list[str] | None = None, max_states: int 
                 via.append(a)
                 nxt.append(tid)
                 examine(tid, t)
-                if max_states is not None and tid + 1 >= max_states:
-                    bound = f"max states {max_states}"
-                    break
             if bound:
                 break
             if progress and (len(states) & 0x3FFF) < 64:

@@ -65,4 +65,7 @@ def _detail(p, result: CheckResult) -> str:
         return f"in all {result.stats.states:,} reachable states"
     if p.verdict == "unreachable":
         return f"in none of {result.stats.states:,} reachable states"
-    return f"no counterexample in {result.stats.states:,} states ({result.stats.bound or 'stopped early'})"
+    why = result.stats.bound or "stopped early"
+    if p.verdict == "not reached within bounds":
+        return f"not reached in {result.stats.states:,} states ({why})"
+    return f"no counterexample in {result.stats.states:,} states ({why})"

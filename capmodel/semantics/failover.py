@@ -1,11 +1,12 @@
 """Failover: a failover manager (Sentinel, Patroni, Orchestrator...) promotes
 a follower, and nodes that are not following the new master rejoin it.
 
-The manager promotes a live follower when the master is down, or cut off in
-a minority (it reaches fewer than a majority of the nodes, itself included)
-while the follower reaches a majority: the manager acts on a majority's view,
-as Sentinel's quorum or Patroni's DCS lease do, so an isolated follower is
-never promoted and a single flaky link does not trigger a failover. With fencing, the old master's epoch is revoked
+The manager acts on a majority's view, as Sentinel's quorum or Patroni's DCS
+lease do. It promotes a live follower that reaches a majority of the live
+nodes (itself included) when the master is down, or when the master is up
+but cut off in a minority (it reaches fewer than a majority of all nodes)
+while the follower reaches a majority of all nodes. So an isolated follower
+is never promoted, and a single flaky link does not trigger a failover. With fencing, the old master's epoch is revoked
 at the promotion (as a STONITH device or an epoch check at the storage layer
 would), and it refuses client writes from then on. Without fencing a cut-off
 old master goes on acting as master until it can reach the new one.
@@ -20,9 +21,19 @@ PROMOTE = (("candidate", "nodes"), ("old_master", "nodes"))
 REJOIN = (("node", "nodes"), ("master", "nodes"))
 
 
+def _reach(st: SystemState, c: int):
+    """How many nodes c reaches, itself included (0 when c is down)."""
+    return X.sum_(st.connected(c, o) if o != c else st.is_up(c) for o in range(st.N))
+
+
 def _reaches_majority(st: SystemState, c: int):
-    reach = X.sum_(st.connected(c, o) if o != c else st.is_up(c) for o in range(st.N))
-    return X.le(X.const(st.N // 2 + 1), reach)
+    return X.le(X.const(st.N // 2 + 1), _reach(st, c))
+
+
+def _reaches_majority_of_live(st: SystemState, c: int):
+    live = X.sum_(st.is_up(o) for o in range(st.N))
+    # reach > live / 2, without division: 2 * reach > live
+    return X.lt(live, X.add(_reach(st, c), _reach(st, c)))
 
 
 def add_failover(st: SystemState, acts: ActionSet) -> None:
@@ -34,7 +45,7 @@ def add_failover(st: SystemState, acts: ActionSet) -> None:
             if c == p:
                 continue
             guard = [X.eq(st.primary, X.const(p)), st.is_up(c), st.is_role(c, FOLLOWER),
-                     X.or_(X.not_(st.is_up(p)),
+                     X.or_(X.and_(X.not_(st.is_up(p)), _reaches_majority_of_live(st, c)),
                            X.and_(X.not_(_reaches_majority(st, p)), _reaches_majority(st, c))),
                      X.lt(st.term, X.const(cfg.crashes + cfg.partitions))]
             if cfg.failover == "promote_most_up_to_date":
@@ -44,7 +55,10 @@ def add_failover(st: SystemState, acts: ActionSet) -> None:
                         guard.append(X.implies(X.and_(st.is_up(f), st.is_role(f, FOLLOWER)),
                                                X.le(X.popcount(st.log[f]), length)))
             updates = {st.primary: X.const(c), st.term: X.add(st.term, X.const(1)),
-                       st.role[c]: X.const(MASTER), st.src[c]: X.const(c), st.wrote[c]: X.const(0)}
+                       st.role[c]: X.const(MASTER), st.src[c]: X.const(c)}
+            # a promotion starts a new period: from now on, an old master that
+            # acknowledges a write does so while another node is master too
+            updates.update({st.wrote[n]: X.const(0) for n in range(st.N)})
             if st.ackd is not None:
                 updates[st.ackd[c]] = X.const(0)
             if cfg.fencing:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..ir import expr as X
 from ..ir.model import Label
-from .state import FENCED, MASTER, ActionSet, SystemState
+from .state import ActionSet, SystemState
 
 NODE = (("node", "nodes"),)
 LINK = (("a", "nodes"), ("b", "nodes"))
@@ -25,13 +25,10 @@ def add_crashes(st: SystemState, acts: ActionSet) -> None:
                  X.and_(st.is_up(n), X.lt(st.crashes, X.const(cfg.crashes))), updates,
                  Label("crash", node, f"{node} crashes"))
         if cfg.recover:
-            role = st.role[n]
-            if cfg.fencing:
-                # its epoch is stale: a former master comes back fenced
-                role = X.ite(X.and_(st.is_role(n, MASTER), X.ne(st.primary, X.const(n))),
-                             X.const(FENCED), st.role[n])
+            # it comes back in the role it had: a fenced master was fenced at
+            # the promotion, an unfenced one still believes it is master
             acts.add("recover", NODE, (node,), X.not_(st.is_up(n)),
-                     {st.up[n]: X.const(1), st.role[n]: role},
+                     {st.up[n]: X.const(1)},
                      Label("recover", node, f"{node} recovers with its log intact"))
 
 

@@ -93,8 +93,8 @@ def add_write_answers(st: SystemState, acts: ActionSet) -> None:
                 else:
                     acts.add("write_timeout", ANSWER, (w, node), stuck,
                              {st.wstatus[i]: X.const(W_TIMED_OUT)},
-                             Label("reply", node, f"{w} can never get {k} follower ack(s) at {node}: "
-                                   f"{WRITE_CLIENT} times out with no answer", node, WRITE_CLIENT, "no answer"))
+                             Label("reply", node, f"too few followers of {node} are up and connected to ack {w} ({k} "
+                                   f"needed): {WRITE_CLIENT} times out with no answer", node, WRITE_CLIENT, "no answer"))
             acts.add("write_lost_with_node", ANSWER, (w, node),
                      X.and_(pending_here, X.not_(st.is_up(m))),
                      {st.wstatus[i]: X.const(W_LOST_DOWN)},
