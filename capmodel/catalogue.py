@@ -20,6 +20,8 @@ READ_POLICIES: dict[str, str] = {
     "cp": "a follower answers only after confirming with its master that it holds every "
     "acknowledged write, and refuses with an error when it cannot reach the master",
     "ap": "a follower always answers from its local copy, possibly stale (same as any_node)",
+    "connected_only": "a follower answers from its local copy while it is connected to its master, "
+    "and refuses with an error otherwise (Redis replica-serve-stale-data no)",
 }
 
 FAILOVER_STRATEGIES: dict[str, str] = {
@@ -27,6 +29,24 @@ FAILOVER_STRATEGIES: dict[str, str] = {
     "promote_any": "a live follower on the majority side is promoted when the master has crashed, "
     "or is cut off in a minority",
     "promote_most_up_to_date": "as promote_any, but only a follower holding the longest log is promoted",
+    "promote_sync_standby": "as promote_any, but only a synchronous standby (listed in `standbys`) is promoted",
+}
+
+ACK_POINTS: dict[str, str] = {
+    "received": "a follower acks a write once it has received it (the default)",
+    "flushed": "a follower acks once the write is flushed to its disk (PostgreSQL on, MySQL semi-sync)",
+    "applied": "a follower acks once it has applied the write, so its readers see it (PostgreSQL remote_apply)",
+}
+
+VISIBILITY: dict[str, str] = {
+    "after_commit": "the master's readers see a write as soon as it commits, before the ack wait "
+    "(MySQL AFTER_COMMIT, PostgreSQL)",
+    "after_sync": "the master's readers see a write only once its ack wait is over (MySQL AFTER_SYNC)",
+}
+
+STANDBY_RULES: dict[str, str] = {
+    "any": "ANY k (list): acks from any k of the listed followers count",
+    "first": "FIRST k (list): the first k listed followers that are streaming are synchronous",
 }
 
 PROPERTIES: dict[str, str] = {
@@ -38,6 +58,7 @@ PROPERTIES: dict[str, str] = {
     "read_availability": "every read sent to a live node gets a non-error answer",
     "no_split_brain": "never two live nodes that both act as master and both acknowledged client "
     "writes during that time",
+    "no_read_of_lost_data": "every write a client has read is held by every live node that acts as master",
 }
 
 # The expression language of `invariant` and `reachable`.

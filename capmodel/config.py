@@ -31,3 +31,13 @@ class SystemConfig:
     checks: tuple[str, ...]  # built-in property names, in the order written
     invariants: tuple[NamedCondition, ...]  # user invariants, type-checked
     reachables: tuple[NamedCondition, ...]  # conditions that must be reachable
+    # ---- details that real systems need (docs/systems.md); the defaults are
+    # the simple model of the course notes
+    ack_after: str = "received"  # received | flushed | applied: the follower position an ack reports
+    visibility: str = "after_commit"  # after_commit | after_sync: when a pending write is visible on the master
+    standbys: tuple[str, ...] = ()  # followers whose acks count; () = every follower
+    standby_rule: str = "any"  # any | first: ANY k of the list, or the FIRST k streaming in list order
+    client_wait: bool = False  # Redis WAIT: too few acks -> the client gets an error, the write stays
+    min_replicas: int = 0  # Redis min-replicas-to-write: refuse writes with fewer replicas in touch
+    read_nodes: tuple[str, ...] = ()  # nodes clients may read from; () = as the read policy says
+    client_partitions: bool = False  # a partition may cut a client off together with a node

@@ -10,7 +10,7 @@ from .failover import add_failover
 from .faults import add_crashes, add_partitions
 from .properties import Explainer, builtin_conditions
 from .reads import add_client_reads
-from .replication import add_log_shipping
+from .replication import add_log_shipping, add_replica_lag
 from .state import R_NOT_SENT, W_NOT_SENT, W_PENDING, ActionSet, SystemState
 from .story import Story
 from .writes import add_client_writes, add_write_answers
@@ -23,6 +23,7 @@ def build_model(cfg: SystemConfig) -> Model:
     # chosen among equally short ones: clients first, faults late.
     add_client_writes(st, acts)
     add_log_shipping(st, acts)
+    add_replica_lag(st, acts)
     add_write_answers(st, acts)
     add_client_reads(st, acts)
     add_crashes(st, acts)

@@ -12,7 +12,7 @@ from ..ir import expr as X
 from ..ir.expr import Expr
 from ..syntax import ast as A
 from .state import (FENCED, FOLLOWER, MASTER, R_ERROR, R_LOST_DOWN, R_NOT_SENT, R_OK, W_ERROR,
-                    W_LOST_DOWN, W_NOT_SENT, W_OK, W_PENDING, W_TIMED_OUT, SystemState, read_name,
+                    W_LOST_DOWN, W_NOT_SENT, W_OK, W_PENDING, W_TIMED_OUT, R_TIMED_OUT, SystemState, read_name,
                     write_name)
 
 
@@ -139,7 +139,7 @@ class ExpressionCompiler:
             "issued": lambda: X.ne(s, X.const(R_NOT_SENT)),
             "ok": lambda: X.eq(s, X.const(R_OK)),
             "failed": lambda: X.eq(s, X.const(R_ERROR)),
-            "unanswered": lambda: X.eq(s, X.const(R_LOST_DOWN)),
+            "unanswered": lambda: X.or_(X.eq(s, X.const(R_LOST_DOWN)), X.eq(s, X.const(R_TIMED_OUT))),
             "node": lambda: Ref("node", st.rnode[k]),
             "seen": lambda: X.popcount(st.rseen[k]),
             "client": lambda: X.add(st.rclient[k], X.const(1)),

@@ -48,6 +48,8 @@ def add_failover(st: SystemState, acts: ActionSet) -> None:
                      X.or_(X.and_(X.not_(st.is_up(p)), _reaches_majority_of_live(st, c)),
                            X.and_(X.not_(_reaches_majority(st, p)), _reaches_majority(st, c))),
                      X.lt(st.term, X.const(cfg.crashes + cfg.partitions))]
+            if cfg.failover == "promote_sync_standby" and cname not in cfg.standbys:
+                continue
             if cfg.failover == "promote_most_up_to_date":
                 length = X.popcount(st.log[c])
                 for f in range(st.N):
@@ -61,6 +63,11 @@ def add_failover(st: SystemState, acts: ActionSet) -> None:
             updates.update({st.wrote[n]: X.const(0) for n in range(st.N)})
             if st.ackd is not None:
                 updates[st.ackd[c]] = X.const(0)
+            st.settle_positions(c, updates)  # it replays all it received before it takes writes
+            if st.in_touch is not None:  # the new master counts the followers that move to it
+                updates[st.in_touch[c]] = X.reduce_or(
+                    [X.ite(X.and_(st.is_role(f, FOLLOWER), st.connected(f, c)), X.const(1 << f), X.const(0))
+                     for f in range(st.N) if f not in (c, p)])
             if cfg.fencing:
                 updates[st.role[p]] = X.ite(st.is_role(p, MASTER), X.const(FENCED), st.role[p])
             for f in range(st.N):
@@ -70,6 +77,7 @@ def add_failover(st: SystemState, acts: ActionSet) -> None:
                 updates[st.src[f]] = X.ite(moves, X.const(c), st.src[f])
                 if st.ackd is not None:
                     updates[st.ackd[f]] = X.ite(moves, X.const(0), st.ackd[f])
+
             how = "the most up-to-date follower " if cfg.failover == "promote_most_up_to_date" else ""
             fenced = f"; {pname} is fenced" if cfg.fencing else ""
             acts.add("promote", PROMOTE, (cname, pname), X.and_(*guard), updates,
@@ -83,6 +91,13 @@ def add_failover(st: SystemState, acts: ActionSet) -> None:
             updates = {st.role[n]: X.const(FOLLOWER), st.src[n]: X.const(p), st.wrote[n]: X.const(0)}
             if st.ackd is not None:
                 updates[st.ackd[n]] = X.const(0)
+            if st.in_touch is not None:
+                updates[st.in_touch[n]] = X.const(0)
+            # a former master rejoins with its log flushed and applied; a follower keeps its positions
+            if st.tracks_positions:
+                was_master = X.not_(st.is_role(n, FOLLOWER))
+                updates[st.flushed[n]] = X.ite(was_master, st.log[n], st.flushed[n])
+                updates[st.applied[n]] = X.ite(was_master, st.log[n], st.applied[n])
             acts.add("rejoin", REJOIN, (nname, pname),
                      X.and_(X.eq(st.primary, X.const(p)), st.is_role(p, MASTER), st.connected(n, p),
                             X.not_(following)),

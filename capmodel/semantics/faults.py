@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..ir import expr as X
 from ..ir.model import Label
-from .state import ActionSet, SystemState
+from .state import FOLLOWER, ActionSet, SystemState
 
 NODE = (("node", "nodes"),)
 LINK = (("a", "nodes"), ("b", "nodes"))
@@ -16,6 +16,9 @@ def add_crashes(st: SystemState, acts: ActionSet) -> None:
         return
     for n, node in enumerate(st.nodes):
         updates = {st.up[n]: X.const(0), st.crashes: X.add(st.crashes, X.const(1))}
+        if st.tracks_positions:
+            # a follower loses what it had received but not yet flushed to disk
+            updates[st.log[n]] = X.ite(st.is_role(n, FOLLOWER), st.flushed[n], st.log[n])
         if st.ackd is not None:
             # the acks a master had collected were in its memory
             for f in range(st.N):
@@ -51,5 +54,23 @@ def add_partitions(st: SystemState, acts: ActionSet) -> None:
                      X.and_(budget, X.ne(X.band(st.cut, X.const(mask)), X.const(mask))),
                      {st.cut: X.bor(st.cut, X.const(mask)), st.partitions: count},
                      Label("partition", node, f"{node} is cut off from every other node", node))
-    acts.add("heal", (), (), X.ne(st.cut, X.const(0)), {st.cut: X.const(0)},
+    if st.ccut is not None:
+        # the client ends up on the node's side: cut from every other node
+        for n, node in enumerate(st.nodes):
+            mask = sum(1 << st.pair_bit(n, o) for o in range(st.N) if o != n)
+            for c in range(st.C):
+                cl = f"client{c + 1}"
+                cmask = sum(1 << st.client_bit(c, o) for o in range(st.N) if o != n)
+                acts.add("isolate_with_client", (("node", "nodes"), ("client", "clients")), (node, cl),
+                         X.and_(budget, X.ne(X.band(st.ccut, X.const(cmask)), X.const(cmask))),
+                         {st.cut: X.bor(st.cut, X.const(mask)), st.ccut: X.bor(st.ccut, X.const(cmask)),
+                          st.partitions: count},
+                         Label("partition", node, f"{node} and {cl} are cut off from every other node",
+                               node))
+    broken = X.ne(st.cut, X.const(0))
+    healed = {st.cut: X.const(0)}
+    if st.ccut is not None:
+        broken = X.or_(broken, X.ne(st.ccut, X.const(0)))
+        healed[st.ccut] = X.const(0)
+    acts.add("heal", (), (), broken, healed,
              Label("heal", "network", "the network heals: every link is restored"))

@@ -8,13 +8,18 @@ from ..catalogue import PROPERTIES
 from ..ir import expr as X
 from ..ir.expr import Expr
 from ..ir.model import Condition
-from .state import (MASTER, R_ERROR, R_OK, W_ERROR, W_OK, W_TIMED_OUT, SystemState, read_name,
+from .state import (MASTER, R_ERROR, R_OK, R_TIMED_OUT, W_ERROR, W_OK, W_TIMED_OUT, SystemState, read_name,
                     writes_in, write_name, client_name)
 
 
 def no_acked_write_lost(st: SystemState) -> Expr:
     acked = st.acked_mask()
     return X.and_(*(X.implies(st.acts_as_master(n), X.subset(acked, st.log[n])) for n in range(st.N)))
+
+
+def no_read_of_lost_data(st: SystemState) -> Expr:
+    read = X.reduce_or([X.ite(X.eq(st.rstatus[j], X.const(R_OK)), st.rseen[j], X.const(0)) for j in range(st.R)])
+    return X.and_(*(X.implies(st.acts_as_master(n), X.subset(read, st.log[n])) for n in range(st.N)))
 
 
 def no_stale_read(st: SystemState) -> Expr:
@@ -48,7 +53,8 @@ def write_availability(st: SystemState) -> Expr:
 
 
 def read_availability(st: SystemState) -> Expr:
-    return X.and_(*(X.ne(st.rstatus[j], X.const(R_ERROR)) for j in range(st.R)))
+    return X.and_(*(X.and_(X.ne(st.rstatus[j], X.const(R_ERROR)), X.ne(st.rstatus[j], X.const(R_TIMED_OUT)))
+                    for j in range(st.R)))
 
 
 def no_split_brain(st: SystemState) -> Expr:
@@ -68,6 +74,7 @@ BUILDERS: dict[str, Callable[[SystemState], Expr]] = {
     "write_availability": write_availability,
     "read_availability": read_availability,
     "no_split_brain": no_split_brain,
+    "no_read_of_lost_data": no_read_of_lost_data,
 }
 assert set(BUILDERS) == set(PROPERTIES), "every catalogued property needs a builder"
 
@@ -105,6 +112,22 @@ class Explainer:
                     return (f"{w} was acknowledged at step {when}, but {node}, now acting as master, "
                             f"does not hold it: the write is lost")
         return "an acknowledged write is missing from a master"
+
+    def no_read_of_lost_data(self, states) -> str:
+        st, last = self.st, states[-1]
+        for j in range(st.R):
+            r = read_name(j)
+            if self.get(last, f"status[{r}]") != R_OK:
+                continue
+            for n, node in enumerate(st.nodes):
+                if not (self.get(last, f"up[{node}]") and self.get(last, f"role[{node}]") == MASTER):
+                    continue
+                gone = self.get(last, f"seen[{r}]") & ~self.get(last, f"log[{node}]")
+                if gone:
+                    when = self.first_step(states, lambda s: self.get(s, f"status[{r}]") == R_OK)
+                    return (f"{', '.join(writes_in(gone))} was read in {r} at step {when}, but {node}, now "
+                            f"acting as master, does not hold it: the client saw data that is gone")
+        return "a write that was read is missing from a master"
 
     def _bad_read(self, states, wanted) -> str:
         st, last = self.st, states[-1]
@@ -156,7 +179,7 @@ class Explainer:
         for i in range(count):
             name = write_name(i) if kind == "write" else read_name(i)
             status = self.get(last, f"status[{name}]")
-            bad = (W_ERROR, W_TIMED_OUT) if kind == "write" else (R_ERROR,)
+            bad = (W_ERROR, W_TIMED_OUT) if kind == "write" else (R_ERROR, R_TIMED_OUT)
             if status in bad:
                 node = st.nodes[self.get(last, f"node[{name}]")]
                 what = "an ERROR" if status in (W_ERROR, R_ERROR) else "no answer"

@@ -6,6 +6,10 @@ is exactly a FIFO channel whose in-flight messages are lost when the link is
 cut or either end crashes: after a heal the follower resumes from its own
 position, as the semantics asks. A follower whose log has diverged from its
 master's (it holds writes the master lacks) first discards them.
+
+Where a spec tracks follower positions (`ack_after flushed|applied`), a
+received write is flushed to disk, then applied (replayed) in log order, and
+each is a step of its own; readers of a follower see only applied writes.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from ..ir.model import Label
 from .state import FOLLOWER, MASTER, ActionSet, SystemState
 
 PAIR = (("follower", "nodes"), ("master", "nodes"))
+NODE = (("node", "nodes"),)
 
 
 def add_log_shipping(st: SystemState, acts: ActionSet) -> None:
@@ -34,12 +39,51 @@ def add_log_shipping(st: SystemState, acts: ActionSet) -> None:
             updates = {st.log[f]: kept}
             if st.ackd is not None:
                 updates[st.ackd[f]] = X.band(st.ackd[f], kept)
+            if st.tracks_positions:
+                updates[st.flushed[f]] = X.band(st.flushed[f], kept)
+                updates[st.applied[f]] = X.band(st.applied[f], kept)
             acts.add("discard_divergent", PAIR, (fname, mname),
                      X.and_(linked, X.not_(prefix)), updates,
                      Label("local", fname, f"{fname} discards the writes {mname} does not have",
                            mname, fname))
             if st.ackd is not None:
+                acked = st.position(f, st.cfg.ack_after)
                 acts.add("ack", PAIR, (fname, mname),
-                         X.and_(linked, X.ne(st.ackd[f], st.log[f])),
-                         {st.ackd[f]: st.log[f]},
-                         Label("ack", fname, f"{fname} acks its log to {mname}", fname, mname, "ACK"))
+                         X.and_(linked, X.ne(st.ackd[f], acked)),
+                         {st.ackd[f]: acked},
+                         Label("ack", fname, f"{fname} acks its {st.cfg.ack_after} position to {mname}",
+                               fname, mname, "ACK"))
+    if st.tracks_positions:
+        for f, fname in enumerate(st.nodes):
+            follower = X.and_(st.is_up(f), st.is_role(f, FOLLOWER))
+            acts.add("flush", NODE, (fname,), X.and_(follower, X.ne(st.flushed[f], st.log[f])),
+                     {st.flushed[f]: st.log[f]},
+                     Label("local", fname, f"{fname} flushes what it received to disk"))
+            unapplied = X.bdiff(st.flushed[f], st.applied[f])
+            acts.add("apply", NODE, (fname,), X.and_(follower, X.ne(unapplied, X.const(0))),
+                     {st.applied[f]: X.bor(st.applied[f], X.lowbit(unapplied))},
+                     Label("local", fname, f"{fname} applies its next flushed write"))
+
+
+def add_replica_lag(st: SystemState, acts: ActionSet) -> None:
+    """min-replicas-to-write: a master counts a replica as in touch until the
+    replica's lag passes the limit, which can happen only once the replica
+    is cut off or down; it is in touch again once it is connected."""
+    if st.in_touch is None:
+        return
+    for f, fname in enumerate(st.nodes):
+        for m, mname in enumerate(st.nodes):
+            if f == m:
+                continue
+            streaming = X.and_(st.is_role(f, FOLLOWER), X.eq(st.src[f], X.const(m)), st.is_role(m, MASTER),
+                               st.connected(f, m))
+            counted = X.has_bit(st.in_touch[m], f)
+            acts.add("replica_lag_expires", PAIR, (fname, mname),
+                     X.and_(st.is_up(m), counted, X.not_(streaming)),
+                     {st.in_touch[m]: X.bdiff(st.in_touch[m], X.const(1 << f))},
+                     Label("local", mname, f"{mname} has not heard from {fname} for longer than the "
+                           f"allowed lag"))
+            acts.add("replica_back_in_touch", PAIR, (fname, mname),
+                     X.and_(X.not_(counted), streaming),
+                     {st.in_touch[m]: X.bor(st.in_touch[m], X.const(1 << f))},
+                     Label("local", mname, f"{mname} hears from {fname} again"))

@@ -25,8 +25,9 @@ WRITE_STATUS = {W_NOT_SENT: "not sent", W_PENDING: "pending", W_OK: "OK", W_ERRO
                 W_LOST_DOWN: "no answer (node down)", W_TIMED_OUT: "no answer (timed out)"}
 
 # How a read ended. Reads are answered in one step (see docs/semantics.md).
-R_NOT_SENT, R_OK, R_ERROR, R_LOST_DOWN = range(4)
-READ_STATUS = {R_NOT_SENT: "not sent", R_OK: "OK", R_ERROR: "ERROR", R_LOST_DOWN: "no answer (node down)"}
+R_NOT_SENT, R_OK, R_ERROR, R_LOST_DOWN, R_TIMED_OUT = range(5)
+READ_STATUS = {R_NOT_SENT: "not sent", R_OK: "OK", R_ERROR: "ERROR", R_LOST_DOWN: "no answer (node down)",
+               R_TIMED_OUT: "no answer (no master reachable)"}
 
 
 def write_name(i: int) -> str:
@@ -85,7 +86,7 @@ class SystemState:
                       for i in range(self.W)]
         self.wclient = [self._new(f"client[{write_name(i)}]", self.C, 0, write_name(i))
                         for i in range(self.W)]
-        self.rstatus = [self._new(f"status[{read_name(j)}]", 4, R_NOT_SENT, read_name(j))
+        self.rstatus = [self._new(f"status[{read_name(j)}]", 5, R_NOT_SENT, read_name(j))
                         for j in range(self.R)]
         self.rnode = [self._new(f"node[{read_name(j)}]", self.N, 0, read_name(j))
                       for j in range(self.R)]
@@ -96,6 +97,22 @@ class SystemState:
                       for j in range(self.R)]
         self.racked = [self._new(f"acked_at[{read_name(j)}]", masks, 0, read_name(j))
                        for j in range(self.R)]
+        # Details of real systems (docs/systems.md); declared only when a spec
+        # uses them, so the simple model keeps its small state.
+        # Follower positions received (= log) >= flushed >= applied.
+        self.tracks_positions = cfg.ack_after != "received"
+        self.flushed = ([self._new(f"flushed[{x}]", masks, 0, x) for x in self.nodes]
+                        if self.tracks_positions else None)
+        self.applied = ([self._new(f"applied[{x}]", masks, 0, x) for x in self.nodes]
+                        if self.tracks_positions else None)
+        # min-replicas-to-write: the replicas each master still counts as in touch
+        # (its own view, which lags behind partitions and failovers)
+        followers = sum(1 << k for k in range(self.N) if k != lead)
+        self.in_touch = ([self._new(f"in_touch[{x}]", 1 << self.N, followers if k == lead else 0, x)
+                          for k, x in enumerate(self.nodes)] if cfg.min_replicas else None)
+        # links between clients and nodes, cut by a partition `with_clients`
+        self.ccut = (self._new("cut_client_links", 1 << (self.C * self.N), 0, "global")
+                     if cfg.client_partitions else None)
 
     @property
     def uses_acks(self) -> bool:
@@ -125,6 +142,47 @@ class SystemState:
         if self.cut is None or a == b:
             return X.FALSE
         return X.has_bit(self.cut, self.pair_bit(a, b))
+
+    def client_bit(self, c: int, n: int) -> int:
+        return c * self.N + n
+
+    def client_reaches(self, c: int, n: int) -> Expr:
+        if self.ccut is None:
+            return X.TRUE
+        return X.not_(X.has_bit(self.ccut, self.client_bit(c, n)))
+
+    def client_reaches_live(self, c: int, nodes=None) -> Expr:
+        """Client c reaches some live node (of `nodes`, default all)."""
+        nodes = range(self.N) if nodes is None else nodes
+        return X.or_(*(X.and_(self.is_up(n), self.client_reaches(c, n)) for n in nodes))
+
+    def position(self, n: int, which: str) -> Expr:
+        """A follower's received / flushed / applied position (all the log when
+        positions are not tracked: a received write is then also durable and visible)."""
+        if not self.tracks_positions or which == "received":
+            return self.log[n]
+        return self.flushed[n] if which == "flushed" else self.applied[n]
+
+    def pending_at(self, m: int) -> Expr:
+        return X.reduce_or([X.ite(X.and_(X.eq(self.wstatus[i], X.const(W_PENDING)), X.eq(self.wnode[i], X.const(m))),
+                                  X.const(1 << i), X.const(0)) for i in range(self.W)])
+
+    def readable(self, n: int) -> Expr:
+        """What a read served by n returns: a master's committed log (without
+        writes still in their ack wait, under after_sync); a follower's applied writes."""
+        as_master = self.log[n]
+        if self.cfg.visibility == "after_sync":
+            as_master = X.bdiff(self.log[n], self.pending_at(n))
+        if not self.tracks_positions and self.cfg.visibility == "after_commit":
+            return self.log[n]
+        return X.ite(self.is_role(n, MASTER), as_master, self.position(n, "applied"))
+
+    def settle_positions(self, n: int, updates: dict, log: Expr | None = None) -> None:
+        """A node that becomes master or rejoins holds its whole log flushed and applied."""
+        if self.tracks_positions:
+            log = self.log[n] if log is None else log
+            updates[self.flushed[n]] = log
+            updates[self.applied[n]] = log
 
     def connected(self, a: int, b: int) -> Expr:
         """Both nodes up and the link between them intact."""
