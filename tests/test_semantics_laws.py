@@ -2,32 +2,10 @@
 generated configurations: no deadlocks, replayable traces, and the textbook
 results (sync loses nothing, async with failover does, CP reads are never stale)."""
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from capmodel.trace import replay
 
-from helpers import config, run, verdicts
-
-NODES = [("master", "slave"), ("master", "slave1", "slave2")]
-
-
-@st.composite
-def systems(draw):
-    nodes = draw(st.sampled_from(NODES))
-    mode = draw(st.sampled_from(["async", "sync", "semi_sync", "quorum"]))
-    acks = {"async": 0, "sync": len(nodes) - 1, "quorum": len(nodes) // 2,
-            "semi_sync": draw(st.integers(1, len(nodes) - 1))}[mode]
-    failover = draw(st.sampled_from(["none", "promote_any", "promote_most_up_to_date"]))
-    return config(
-        nodes=nodes, replication=mode, acks_needed=acks,
-        semi_sync_timeout=mode == "semi_sync" and draw(st.booleans()),
-        reads=draw(st.sampled_from(["master_only", "any_node", "cp", "ap"])),
-        failover=failover, fencing=failover != "none" and draw(st.booleans()),
-        crashes=draw(st.integers(0, 1)), recover=draw(st.booleans()), partitions=draw(st.integers(0, 1)),
-        # three-node systems get the smaller workloads, to keep each model under ~20k states
-        writes=draw(st.integers(1, 2)), read_count=draw(st.integers(0, 2 if len(nodes) == 2 else 1)),
-        clients=draw(st.integers(1, 2 if len(nodes) == 2 else 1)))
-
+from helpers import NODES, config, run, systems, verdicts
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(systems())

@@ -1,0 +1,61 @@
+"""`capmodel cap`: labels follow from the verdicts, and no system is ever
+both consistent and available under a partition (CAP), shipped or generated."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+
+from capmodel.cap import analyse, label_of, partitioned
+from capmodel.syntax.load import load_spec
+
+from helpers import config, systems
+
+ROOT = Path(__file__).parent.parent
+SPECS = sorted(ROOT.joinpath("specs").rglob("*.cap"))
+
+
+def test_labels_from_verdicts():
+    h, v = "holds", "violated"
+    both = {"no_stale_read": h, "no_acked_write_lost": h, "read_availability": h, "write_availability": h}
+    assert label_of(both).startswith("BUG")
+    assert label_of({**both, "read_availability": v}) == "CP"
+    assert label_of({**both, "no_stale_read": v}) == "AP"
+    assert label_of({**both, "no_stale_read": v, "write_availability": v}) == "neither"
+    assert label_of({**both, "no_stale_read": "incomplete"}) == "INCOMPLETE"
+
+
+def test_partitioned_config_always_allows_a_partition_with_clients():
+    cfg = partitioned(config(partitions=0, read_count=0))
+    assert cfg.partitions == 1 and cfg.client_partitions and cfg.read_count == 1
+
+
+def test_shipped_specs_are_never_both_c_and_a():
+    labels = {}
+    for path in SPECS:
+        row = analyse(load_spec(str(path)), str(path))
+        assert not row.both, path.name
+        labels[path.name] = row.label
+    assert labels["cp.cap"] == "CP"
+    assert labels["sync.cap"] == "CP"
+    assert labels["semisync.cap"].startswith("CA, because partitions are not modelled")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(systems())
+def test_generated_systems_are_never_both_c_and_a(cfg):
+    row = analyse(cfg, "generated.cap")
+    assert row.under_partition != "INCOMPLETE"
+    assert not row.both, (cfg, row.verdicts)
+
+
+def test_cap_command_json_and_diagrams(tmp_path):
+    p = subprocess.run([sys.executable, "-m", "capmodel", "cap", "specs/cp.cap", "specs/semisync.cap", "--json",
+                        "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    rows = {Path(r["file"]).name: r for r in json.loads(p.stdout)["rows"]}
+    assert rows["cp.cap"]["label"] == "CP"
+    assert rows["cp.cap"]["verdicts"]["no_stale_read"] == "holds"
+    diagram = rows["cp.cap"]["failures"]["read_availability"]
+    assert Path(diagram).exists() and Path(diagram).is_relative_to(tmp_path)
