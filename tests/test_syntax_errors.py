@@ -65,7 +65,7 @@ TEXT_CASES = [
     ("mode-typo", "system s { nodes a, b\n replication asynch }", "CAP202", 2, 14, "unknown replication mode 'asynch'",
      "did you mean 'async'?"),
     ("read-policy-unknown", "system s { nodes a, b\n reads everywhere }", "CAP203", 2, 8, "unknown read policy",
-     "'master_only', 'any_node', 'cp' or 'ap'"),
+     "'master_only', 'any_node', 'cp', 'ap' or 'connected_only'"),
     ("failover-typo", "system s { nodes a, b\n failover promote_most_uptodate }", "CAP204", 2, 11,
      "unknown failover strategy", "did you mean 'promote_most_up_to_date'?"),
     ("unknown-leader", "system s {\n  nodes master, slave1, slave2\n  leader slave3\n}", "CAP201", 3, 10,

@@ -109,8 +109,11 @@ Expr = IntLit | BoolLit | Ident | Attr | Unary | Binary | Quantifier
 class Replication:
     mode: Name  # async | sync | semi_sync | quorum
     acks: Number | None = None  # k for semi_sync
-    timeout: bool = False  # semi_sync falls back to async when the wait times out
+    timeout: bool = False  # the ack wait times out and falls back to async
+    wait: bool = False  # Redis WAIT: too few acks -> the client gets an error, the write stays
     span: Span | None = None
+    # the words after the mode and K (`timeout`, `wait`) in order, for diagnostics
+    endings: list[Name] = field(default_factory=list)
 
 
 @dataclass
@@ -125,6 +128,7 @@ class Faults:
     crashes: Number | None = None
     recover: bool = False  # crash-recover instead of crash-stop
     partitions: Number | None = None
+    client_partitions: bool = False  # `partitions N with_clients`: a partition may cut clients off too
     span: Span | None = None
 
 
@@ -133,6 +137,17 @@ class Workload:
     writes: Number | None = None
     reads: Number | None = None
     clients: Number | None = None
+    span: Span | None = None
+
+
+@dataclass
+class Standbys:
+    """`standbys first 1 (s1, s2)`: which followers' acks count (PostgreSQL
+    synchronous_standby_names FIRST k / ANY k)."""
+
+    rule: Name  # first | any
+    count: Number  # K: how many of them must ack
+    nodes: list[Name]
     span: Span | None = None
 
 
@@ -157,10 +172,19 @@ class Spec:
     nodes: list[Name] | None = None
     leader: Name | None = None
     replication: Replication | None = None
-    reads: Name | None = None  # master_only | any_node | cp | ap
+    reads: Name | None = None  # master_only | any_node | cp | ap | connected_only
+    # `reads POLICY from a, b`: set by the same statement as `reads` (None: no `from`)
+    read_from: list[Name] | None = None
     failover: Failover | None = None
     faults: Faults | None = None
     workload: Workload | None = None
     checks: list[Name] | None = None
+    # details of real systems
+    ack_after: Name | None = None  # received | flushed | applied
+    visibility: Name | None = None  # after_commit | after_sync
+    standbys: Standbys | None = None
+    min_replicas: Number | None = None
     invariants: list[NamedCondition] = field(default_factory=list)
     reachables: list[NamedCondition] = field(default_factory=list)
+    # statement keyword ("replication", "ack_after", ...) -> the span of that whole statement
+    spans: dict[str, Span] = field(default_factory=dict)

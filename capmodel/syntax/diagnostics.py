@@ -55,15 +55,17 @@ CODES: dict[str, str] = {
     "CAP209": "duplicate node name",
     "CAP210": "reserved word used as a node name",
     "CAP211": "duplicate or clashing name (property, invariant, reachable)",
+    "CAP212": "unknown ack point, visibility or standby rule",
     # values and bounds
     "CAP301": "`nodes` missing",
     "CAP302": "negative number",
     "CAP303": "limit exceeded",
     "CAP304": "too few nodes",
-    "CAP305": "semi_sync K missing or out of range",
+    "CAP305": "K missing or out of range (semi_sync, standbys, min_replicas)",
     "CAP306": "argument not allowed here",
     "CAP307": "`fencing` without failover",
     "CAP308": "value too small (writes, clients)",
+    "CAP309": "statement or option that needs another one, or cannot go with it",
     # types
     "CAP401": "operand of the wrong type",
     "CAP402": "invariant/reachable body is not a condition",

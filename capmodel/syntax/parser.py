@@ -68,7 +68,8 @@ def keywords() -> frozenset[str]:
 
 # ---------------------------------------------------------------- tree -> AST
 
-_SINGLE_STATEMENTS = ("nodes", "leader", "replication", "reads", "failover", "faults", "workload", "check")
+_SINGLE_STATEMENTS = ("nodes", "leader", "replication", "reads", "failover", "faults", "workload", "check",
+                      "ack_after", "visibility", "standbys", "min_replicas")
 _BIG = 10**18  # numbers longer than 18 digits are clamped (they exceed every limit anyway)
 
 
@@ -139,7 +140,11 @@ class _Build(Transformer):
                     "(to change a base spec, use `extends` in a child spec)"))
                 continue
             seen[kind] = span
-            setattr(spec, "checks" if kind == "check" else kind, value)
+            spec.spans[kind] = span
+            if kind == "reads":  # one statement, two fields: the policy and its `from` list
+                spec.reads, spec.read_from = value
+            else:
+                setattr(spec, "checks" if kind == "check" else kind, value)
         return spec
 
     def extends(self, meta, children):
@@ -154,13 +159,35 @@ class _Build(Transformer):
         return ("leader", self._name(children[1]), self._span(meta))
 
     def replication(self, meta, children):
-        _, mode, acks, timeout = children
+        _, mode, acks, *endings = children
         span = self._span(meta)
+        words = [self._name(t) for t in endings]
         return ("replication", ast.Replication(
-            self._name(mode), self._num(acks) if acks is not None else None, timeout is not None, span), span)
+            self._name(mode), self._num(acks) if acks is not None else None,
+            timeout=any(w.text == "timeout" for w in words), wait=any(w.text == "wait" for w in words),
+            span=span, endings=words), span)
 
     def reads(self, meta, children):
-        return ("reads", self._name(children[1]), self._span(meta))
+        # READS NAME [FROM NAME (COMMA NAME)*]; the placeholder of the optional part is None
+        policy = self._name(children[1])
+        names = [self._name(t) for t in self._names(children[2:])]
+        has_from = any(isinstance(c, Token) and c.type == "FROM" for c in children)
+        return ("reads", (policy, names if has_from else None), self._span(meta))
+
+    def ack_after(self, meta, children):
+        return ("ack_after", self._name(children[1]), self._span(meta))
+
+    def visibility(self, meta, children):
+        return ("visibility", self._name(children[1]), self._span(meta))
+
+    def standbys(self, meta, children):
+        span = self._span(meta)
+        rule, count = children[1], children[2]
+        nodes = [self._name(t) for t in self._names(children[3:])]
+        return ("standbys", ast.Standbys(self._name(rule), self._num(count), nodes, span), span)
+
+    def min_replicas(self, meta, children):
+        return ("min_replicas", self._num(children[1]), self._span(meta))
 
     def failover(self, meta, children):
         _, strategy, fencing = children
@@ -193,7 +220,9 @@ class _Build(Transformer):
         return ("crashes", {"crashes": self._num(n), "recover": recover is not None}, self._span(meta))
 
     def partitions(self, meta, children):
-        return ("partitions", {"partitions": self._num(children[1])}, self._span(meta))
+        _, n, with_clients = children
+        return ("partitions", {"partitions": self._num(n), "client_partitions": with_clients is not None},
+                self._span(meta))
 
     def writes(self, meta, children):
         return ("writes", {"writes": self._num(children[1])}, self._span(meta))
@@ -302,7 +331,7 @@ def _too_deep(tree: Tree):
 # ---------------------------------------------------------------- syntax errors
 
 _STATEMENTS = ("NODES", "LEADER", "REPLICATION", "READS", "FAILOVER", "FAULTS", "WORKLOAD",
-               "CHECK", "INVARIANT", "REACHABLE")
+               "CHECK", "INVARIANT", "REACHABLE", "ACK_AFTER", "VISIBILITY", "STANDBYS", "MIN_REPLICAS")
 _OPERATORS = ("IMPLIES", "OR", "AND", "EQ", "NE", "LT", "LE", "GT", "GE", "PLUS", "MINUS", "DOT")
 _OPERANDS = ("NAME", "INT", "TRUE", "FALSE", "NOT", "MINUS", "LPAR", "FORALL", "EXISTS", "COUNT")
 _COMPARISONS = ("EQ", "NE", "LT", "LE", "GT", "GE")
@@ -320,12 +349,19 @@ _FORMS = {
     "EXTENDS": '`extends "base.cap"`',
     "NODES": "`nodes a, b, c`",
     "LEADER": "`leader a`",
-    "REPLICATION": "`replication async`, `sync`, `semi_sync K`, `semi_sync K timeout` or `quorum`",
-    "READS": "`reads master_only`, `any_node`, `cp` or `ap`",
-    "FAILOVER": "`failover none`, `promote_any` or `promote_most_up_to_date`, optionally followed by `fencing`",
-    "FAULTS": "`faults { crashes 1  partitions 1 }` (or `crashes 1 recover`)",
+    "REPLICATION": "`replication async`, `sync`, `semi_sync K` or `quorum`; after sync, semi_sync K or quorum "
+                   "optionally `timeout` or `wait` (`replication semi_sync 1 timeout`)",
+    "READS": "`reads master_only`, `any_node`, `cp`, `ap` or `connected_only`, optionally followed by "
+             "`from a, b`",
+    "FAILOVER": "`failover none`, `promote_any`, `promote_most_up_to_date` or `promote_sync_standby`, "
+                "optionally followed by `fencing`",
+    "FAULTS": "`faults { crashes 1  partitions 1 }` (or `crashes 1 recover`, `partitions 1 with_clients`)",
     "CRASHES": "`crashes N` or `crashes N recover`",
-    "PARTITIONS": "`partitions N`",
+    "PARTITIONS": "`partitions N` or `partitions N with_clients`",
+    "ACK_AFTER": "`ack_after received`, `flushed` or `applied`",
+    "VISIBILITY": "`visibility after_commit` or `after_sync`",
+    "STANDBYS": "`standbys first K (a, b)` or `standbys any K (a, b)`",
+    "MIN_REPLICAS": "`min_replicas N`",
     "WORKLOAD": "`workload { writes 2  reads 1  clients 1 }`",
     "WRITES": "`writes N`",
     "CLIENTS": "`clients N`",
@@ -335,8 +371,8 @@ _FORMS = {
 }
 _STATEMENT_TREES = {"nodes", "leader", "replication", "reads", "failover", "faults", "workload", "check",
                     "invariant", "reachable", "extends", "crashes", "partitions", "writes",
-                    "workload_reads", "clients"}
-_BLOCK_OF = {"CRASHES": "faults", "PARTITIONS": "faults", "RECOVER": "faults",
+                    "workload_reads", "clients", "ack_after", "visibility", "standbys", "min_replicas"}
+_BLOCK_OF = {"CRASHES": "faults", "PARTITIONS": "faults", "RECOVER": "faults", "WITH_CLIENTS": "faults",
              "WRITES": "workload", "CLIENTS": "workload"}
 
 
@@ -479,10 +515,11 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, file: str) -> Diagnostic:
 
     prev = stack[-1] if stack and isinstance(stack[-1], Token) and stack[-1].type == "NAME" else None
     if ("COMMA" in expected and tok.type == "NAME" and not very_close and ctx is not None
-            and ctx.type in ("NODES", "CHECK") and (prev is None or prev.line == tok.line)):
+            and ctx.type in ("NODES", "CHECK", "READS", "STANDBYS") and (prev is None or prev.line == tok.line)):
         # a name on the same line after a name: a forgotten comma (on a new line: a statement)
-        what = "node names" if ctx.type == "NODES" else "property names"
-        example = f"`{ctx} {prev}, {tok}`" if prev is not None else f"`{ctx} a, b`"
+        what = "property names" if ctx.type == "CHECK" else "node names"
+        a, b = (prev, tok) if prev is not None else ("a", "b")
+        example = {"READS": f"`from {a}, {b}`", "STANDBYS": f"`({a}, {b})`"}.get(ctx.type, f"`{ctx} {a}, {b}`")
         return Diagnostic("CAP104", f"expected ',' between {what}, found {found}", span,
                           f"separate the names with commas: {example}")
 

@@ -24,6 +24,10 @@ DEFAULT_CLIENTS = 1
 DEFAULT_REPLICATION = "async"
 DEFAULT_READ_POLICY = "master_only"
 DEFAULT_FAILOVER = "none"
+DEFAULT_ACK_AFTER = "received"
+DEFAULT_VISIBILITY = "after_commit"
+DEFAULT_STANDBY_RULE = "any"
+_WAITING_MODES = ("sync", "semi_sync", "quorum")  # the modes whose master waits for follower acks
 
 _WRITE_OR_READ = re.compile(r"^[wr][0-9]+$")
 _WHY_LIMIT = "to keep the state space small enough to explore exhaustively"
@@ -48,22 +52,38 @@ class _Validator:
         self.diags.append(Diagnostic(code, message, span, hint))
 
     def latest(self, attr: str):
+        spec = self.latest_spec(attr)
+        return getattr(spec, attr) if spec is not None else None
+
+    def latest_spec(self, attr: str) -> ast.Spec | None:
+        """The spec (child first) whose statement `attr` counts, or None."""
         for spec in reversed(self.chain):
-            value = getattr(spec, attr)
-            if value is not None:
-                return value
+            if getattr(spec, attr) is not None:
+                return spec
         return None
+
+    def statement_span(self, attr: str) -> ast.Span:
+        """The span of the whole statement `attr` where it counts (it must exist)."""
+        spec = self.latest_spec(attr)
+        assert spec is not None
+        return spec.spans.get(attr) or spec.span
 
     # ------------------------------------------------------------ sections
 
     def run(self, file: str) -> SystemConfig:
         nodes = self.check_nodes()
         leader = self.check_leader(nodes)
-        replication, acks, timeout = self.check_replication(nodes)
-        reads = self.check_word("reads", cat.READ_POLICIES, DEFAULT_READ_POLICY, "CAP203", "read policy",
-                                "read policies")
-        failover, fencing = self.check_failover()
-        crashes, recover, partitions = self.check_faults()
+        standbys = self.check_standbys(nodes, leader)
+        replication, acks, timeout, wait = self.check_replication(nodes, standbys)
+        reads, read_nodes = self.check_reads(nodes)
+        failover, fencing = self.check_failover(nodes, leader, standbys)
+        ack_after = self.check_detail_word("ack_after", cat.ACK_POINTS, DEFAULT_ACK_AFTER, "ack point",
+                                           "ack points")
+        visibility = self.check_detail_word("visibility", cat.VISIBILITY, DEFAULT_VISIBILITY, "visibility",
+                                            "visibilities")
+        self.check_async_details(replication)
+        min_replicas = self.check_min_replicas(nodes)
+        crashes, recover, partitions, client_partitions = self.check_faults()
         writes, read_count, clients = self.check_workload()
         checks = self.check_checks()
         invariants, reachables = self.check_conditions(nodes, writes, read_count)
@@ -74,7 +94,12 @@ class _Validator:
             replication=replication, acks_needed=acks, semi_sync_timeout=timeout, reads=reads,
             failover=failover, fencing=fencing, crashes=crashes, recover=recover, partitions=partitions,
             writes=writes, read_count=read_count, clients=clients, checks=tuple(checks),
-            invariants=tuple(invariants), reachables=tuple(reachables))
+            invariants=tuple(invariants), reachables=tuple(reachables),
+            ack_after=ack_after, visibility=visibility,
+            standbys=tuple(n.text for n in standbys.nodes) if standbys else (),
+            standby_rule=standbys.rule.text if standbys else DEFAULT_STANDBY_RULE,
+            client_wait=wait, min_replicas=min_replicas, read_nodes=tuple(read_nodes),
+            client_partitions=client_partitions)
 
     def sorted_diags(self) -> list[Diagnostic]:
         order = {spec.file: i for i, spec in enumerate(self.chain)}
@@ -123,44 +148,160 @@ class _Validator:
         word: ast.Name | None = self.latest(attr)
         if word is None:
             return default
+        return self.check_word_in(word, table, code, what, plural)
+
+    def check_word_in(self, word: ast.Name, table, code, what, plural) -> str:
         if word.text not in table:
-            self.error(code, f"unknown {what} '{word.text}'", word.span,
-                       did_you_mean(word.text, table) or f"the {plural} are {one_of(table)}")
+            hint = (f"write it in lower case: '{word.text.lower()}'" if word.text.lower() in table
+                    else did_you_mean(word.text, table) or f"the {plural} are {one_of(table)}")
+            self.error(code, f"unknown {what} '{word.text}'", word.span, hint)
         return word.text
 
-    def check_replication(self, nodes: list[str]) -> tuple[str, int, bool]:
+    def check_detail_word(self, attr, table, default, what, plural) -> str:
+        return self.check_word(attr, table, default, "CAP212", what, plural)
+
+    def check_replication(self, nodes: list[str], standbys: ast.Standbys | None) -> tuple[str, int, bool, bool]:
+        """(mode, acks needed, timeout, wait)."""
         rep: ast.Replication | None = self.latest("replication")
         if rep is None:
-            return DEFAULT_REPLICATION, 0, False
+            return DEFAULT_REPLICATION, 0, False, False
         mode = rep.mode.text
         followers = max(len(nodes) - 1, 0)
         if mode not in cat.REPLICATION_MODES:
             self.error("CAP202", f"unknown replication mode '{mode}'", rep.mode.span,
                        did_you_mean(mode, cat.REPLICATION_MODES)
                        or f"the modes are {one_of(cat.REPLICATION_MODES)}")
-            return mode, 0, rep.timeout
+            return mode, 0, rep.timeout, rep.wait
+        timeout, wait = self.check_ack_wait_end(mode, rep)
         if mode != "semi_sync":
             if rep.acks is not None:
                 self.error("CAP306", f"'replication {mode}' takes no number", rep.acks.span,
                            f"only semi_sync counts acks (`replication semi_sync 1`); remove '{_big(rep.acks.value)}'")
-            if rep.timeout:
-                self.error("CAP306", f"'timeout' applies only to semi_sync, not to '{mode}'", rep.span,
-                           "write `replication semi_sync 1 timeout`, or remove 'timeout'")
             acks = {"async": 0, "sync": followers, "quorum": len(nodes) // 2}[mode]
-            return mode, acks, False
+            if standbys is not None and mode != "async":
+                acks = standbys.count.value
+            return mode, acks, timeout, wait
+        if standbys is not None:
+            # the standbys statement says how many acks count: a K here would say it twice
+            if rep.acks is not None:
+                self.error("CAP306", "with `standbys`, 'replication semi_sync' takes no number", rep.acks.span,
+                           f"the number of acks is the K of `standbys {standbys.rule.text} "
+                           f"{_big(standbys.count.value)} (...)`; write `replication semi_sync`")
+            return mode, standbys.count.value, timeout, wait
         if rep.acks is None:
             self.error("CAP305", "semi_sync needs the number K of follower acks to wait for", rep.mode.span,
-                       "write `replication semi_sync 1` (K between 1 and the number of followers)")
-            return mode, 1, rep.timeout
+                       "write `replication semi_sync 1` (K between 1 and the number of followers), "
+                       "or name the standbys: `standbys first 1 (...)`")
+            return mode, 1, timeout, wait
         k = rep.acks.value
         if nodes and not 1 <= k <= followers:
             self.error("CAP305", f"semi_sync {_big(k)} is out of range: K must be between 1 and {followers} "
                        f"(the number of followers)", rep.acks.span,
                        f"with {len(nodes)} nodes write `semi_sync 1` .. `semi_sync {followers}`"
                        if followers >= 1 else "add followers to the nodes")
-        return mode, k, rep.timeout
+        return mode, k, timeout, wait
 
-    def check_failover(self) -> tuple[str, bool]:
+    def check_ack_wait_end(self, mode: str, rep: ast.Replication) -> tuple[bool, bool]:
+        """`timeout` / `wait` after the mode: how a wait for acks can end without them."""
+        seen: dict[str, ast.Name] = {}
+        for word in rep.endings:
+            w = word.text
+            if w in seen:
+                self.error("CAP107", f"'{w}' is given twice", word.span, f"write '{w}' once")
+                continue
+            if mode not in _WAITING_MODES:
+                self.error("CAP306", f"'{w}' applies only to {one_of(_WAITING_MODES)}, not to '{mode}'",
+                           word.span, f"{mode} does not wait for acks; remove '{w}' "
+                           f"(or write `replication semi_sync 1 {w}`)")
+            elif seen:
+                self.error("CAP306", "'timeout' and 'wait' exclude each other", word.span,
+                           "keep one: `timeout` falls back to async and answers OK (MySQL "
+                           "rpl_semi_sync_source_timeout); `wait` answers an error and keeps the write (Redis WAIT)")
+            seen[w] = word
+        ok = mode in _WAITING_MODES and len(seen) == 1
+        return ok and "timeout" in seen, ok and "wait" in seen
+
+    def check_standbys(self, nodes: list[str], leader: str) -> ast.Standbys | None:
+        sb: ast.Standbys | None = self.latest("standbys")
+        if sb is None:
+            return None
+        self.check_word_in(sb.rule, cat.STANDBY_RULES, "CAP212", "standby rule", "standby rules")
+        seen: list[str] = []
+        followers = [n for n in nodes if n != leader]
+        for n in sb.nodes:
+            if n.text in seen:
+                self.error("CAP209", f"standby '{n.text}' is listed twice", n.span, "list each standby once")
+                continue
+            seen.append(n.text)
+            if not nodes:
+                continue
+            if n.text not in nodes:
+                self.error("CAP201", f"unknown node '{n.text}'", n.span,
+                           did_you_mean(n.text, followers) or did_you_mean(n.text, nodes)
+                           or f"the standbys are followers: {one_of(followers)}")
+            elif n.text == leader:
+                self.error("CAP306", f"'{n.text}' is the leader: it cannot be its own standby", n.span,
+                           f"list followers only: {one_of(followers)}")
+        k = sb.count.value
+        if not 1 <= k <= len(sb.nodes):
+            listed = len(sb.nodes)
+            self.error("CAP305", f"standbys {sb.rule.text} {_big(k)} is out of range: K must be between 1 and "
+                       f"{listed} (the number of standbys listed)", sb.count.span,
+                       f"write `standbys {sb.rule.text} 1 (...)`" if listed == 1 else
+                       f"with {listed} standbys listed write `standbys {sb.rule.text} 1 (...)` .. "
+                       f"`standbys {sb.rule.text} {listed} (...)`")
+        return sb
+
+    def check_async_details(self, mode: str) -> None:
+        """ack_after, visibility and standbys describe the wait for acks: async has none."""
+        if mode != "async":
+            return
+        said = "`replication async`" if self.latest("replication") is not None else "async (the default)"
+        for attr in ("ack_after", "visibility", "standbys"):
+            if self.latest(attr) is None:
+                continue
+            self.error("CAP309", f"'{attr}' needs sync, semi_sync or quorum replication, but this spec "
+                       f"replicates {said}", self.statement_span(attr),
+                       f"async does not wait for acks; remove '{attr}', or choose e.g. `replication semi_sync 1`"
+                       if attr != "standbys" else
+                       f"async does not wait for acks; remove '{attr}', or choose `replication sync`")
+
+    def check_reads(self, nodes: list[str]) -> tuple[str, list[str]]:
+        reads = self.check_word("reads", cat.READ_POLICIES, DEFAULT_READ_POLICY, "CAP203", "read policy",
+                                "read policies")
+        spec = self.latest_spec("reads")
+        names: list[ast.Name] = (spec.read_from or []) if spec is not None else []
+        result: list[str] = []
+        for n in names:
+            if n.text in result:
+                self.error("CAP209", f"node '{n.text}' is listed twice after 'from'", n.span, "list each node once")
+                continue
+            if nodes and n.text not in nodes:
+                self.error("CAP201", f"unknown node '{n.text}'", n.span,
+                           did_you_mean(n.text, nodes) or f"reads go to nodes: {one_of(nodes)}")
+            result.append(n.text)
+        return reads, result
+
+    def check_min_replicas(self, nodes: list[str]) -> int:
+        num: ast.Number | None = self.latest("min_replicas")
+        if num is None:
+            return 0
+        v = num.value
+        followers = max(len(nodes) - 1, 0)
+        if v < 0:
+            self.error("CAP302", f"min_replicas cannot be negative (got {_big(v)})", num.span,
+                       "use 0 for no minimum")
+            return 0
+        if nodes and v > followers:
+            self.error("CAP305", f"min_replicas {_big(v)} is out of range: it must be between 0 and {followers} "
+                       "(the number of followers)", num.span,
+                       f"with {len(nodes)} nodes a master has at most {followers} replica(s); "
+                       f"write `min_replicas {min(1, followers)}` .. `min_replicas {followers}`")
+            return 0
+        return v
+
+    def check_failover(self, nodes: list[str], leader: str,
+                       standbys: ast.Standbys | None) -> tuple[str, bool]:
         fo: ast.Failover | None = self.latest("failover")
         if fo is None:
             return DEFAULT_FAILOVER, False
@@ -169,6 +310,12 @@ class _Validator:
             self.error("CAP204", f"unknown failover strategy '{strategy}'", fo.strategy.span,
                        did_you_mean(strategy, cat.FAILOVER_STRATEGIES)
                        or f"the strategies are {one_of(cat.FAILOVER_STRATEGIES)}")
+        elif strategy == "promote_sync_standby" and standbys is None:
+            example = next((n for n in nodes if n != leader), "s1")
+            self.error("CAP309", "promote_sync_standby needs a `standbys` statement: it promotes only a "
+                       "synchronous standby", fo.strategy.span,
+                       f"name the synchronous standbys, e.g. `standbys first 1 ({example})`, "
+                       "or choose `failover promote_most_up_to_date`")
         elif strategy == "none" and fo.fencing:
             self.error("CAP307", "'fencing' with failover none: there is no failover, so nothing to fence",
                        fo.span, "remove 'fencing', or choose `failover promote_any fencing`")
@@ -193,13 +340,16 @@ class _Validator:
             return default
         return v
 
-    def check_faults(self) -> tuple[int, bool, int]:
+    def check_faults(self) -> tuple[int, bool, int, bool]:
         f: ast.Faults | None = self.latest("faults")
         if f is None:
-            return 0, False, 0
+            return 0, False, 0, False
         crashes = self.bound(f.crashes, "crashes", 0, cat.MAX_FAULTS)
         partitions = self.bound(f.partitions, "partitions", 0, cat.MAX_FAULTS)
-        return crashes, f.recover, partitions
+        if f.client_partitions and f.partitions is not None and f.partitions.value == 0:
+            self.error("CAP309", "'with_clients' needs at least 1 partition, but partitions is 0",
+                       f.partitions.span, "write `partitions 1 with_clients`, or remove 'with_clients'")
+        return crashes, f.recover, partitions, f.client_partitions and partitions > 0
 
     def check_workload(self) -> tuple[int, int, int]:
         w: ast.Workload | None = self.latest("workload")
