@@ -281,7 +281,10 @@ VOCAB = ["system", "s", "{", "}", "nodes", "a", "b", ",", "leader", "replication
          "partitions", "workload", "writes", "clients", "check", "no_stale_read", "invariant", "reachable",
          ":", "forall", "exists", "count", "n", "in", "nodes", "writes", "n.up", "w1", "r1.ok", ".", "has",
          "(", ")", "and", "or", "not", "implies", "==", "!=", "<", "<=", "+", "-", "true", "false", "0",
-         "extends", '"x.cap"', "#", "\n", "@", '"', "99999999999999999999999"]
+         "extends", '"x.cap"', "#", "\n", "@", '"', "99999999999999999999999",
+         # details of real systems
+         "wait", "ack_after", "flushed", "visibility", "after_sync", "standbys", "first", "any", "min_replicas",
+         "from", "with_clients", "promote_sync_standby", "connected_only", "sync", "async", "no_read_of_lost_data"]
 
 
 def assert_only_spec_errors(fn, *args):

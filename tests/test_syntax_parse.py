@@ -257,7 +257,8 @@ def test_docs_tables_match_catalogue_and_error_codes():
     for attrs in cat.ATTRIBUTES.values():
         for a, (arg, result, meaning) in attrs.items():
             assert f"| `{a}` | {arg or '-'} | {result} | {meaning} |" in text
-    for table in (cat.REPLICATION_MODES, cat.READ_POLICIES, cat.FAILOVER_STRATEGIES, cat.PROPERTIES):
+    for table in (cat.REPLICATION_MODES, cat.READ_POLICIES, cat.FAILOVER_STRATEGIES, cat.PROPERTIES,
+                  cat.ACK_POINTS, cat.VISIBILITY, cat.STANDBY_RULES):
         for word, meaning in table.items():
             assert f"| `{word}` | {meaning} |" in text
     for code, title in CODES.items():
