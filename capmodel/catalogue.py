@@ -40,8 +40,9 @@ ACK_POINTS: dict[str, str] = {
 
 VISIBILITY: dict[str, str] = {
     "after_commit": "the master's readers see a write as soon as it commits, before the ack wait "
-    "(MySQL AFTER_COMMIT, PostgreSQL)",
-    "after_sync": "the master's readers see a write only once its ack wait is over (MySQL AFTER_SYNC)",
+    "(MySQL AFTER_COMMIT)",
+    "after_sync": "the master's readers see a write only once its ack wait is over (MySQL AFTER_SYNC; "
+    "PostgreSQL, whose waiting commit still shows as running to other sessions)",
 }
 
 STANDBY_RULES: dict[str, str] = {
