@@ -1,0 +1,163 @@
+"""Incremental bounded model checking on one solver.
+
+The solver holds the initial state and the steps unrolled so far. At each
+depth t it asks, under a fresh assumption literal, "does some open goal hold at
+step t?" (a goal is a bad state: an invariant broken, a reachable condition
+met, a deadlock, a variable outside its domain). Depths are tried in order, so
+the first path found for a goal is a shortest one: its length is the length of
+the explicit engine's breadth-first counterexample. Only then is the next step
+added, and the solver keeps everything it has learned.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from ..ir.model import State
+from . import z3_translate as Z
+from .z3_translate import StepVars, Translation
+
+Path = list[tuple[int, State]]  # (-1, s0), (instance index, state after), ... as trace.build_trace takes
+
+
+@dataclass
+class Goal:
+    name: str
+    kind: str  # violation | witness | deadlock | lemma | domain
+    bad: object  # a Z3 template over the translation's s: the goal is met in such a state
+
+
+@dataclass
+class Found:
+    goal: Goal
+    depth: int
+    path: Path
+
+
+@dataclass
+class BMCStatus:
+    depth: int = -1  # every depth <= this was fully checked for the goals open then
+    timed_out: bool = False
+    found: dict[str, Found] = field(default_factory=dict)
+
+
+class OutOfTime(Exception):
+    pass
+
+
+class Deadline:
+    """The engine's whole time budget; each solver call gets what is left."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.end = None if seconds is None else time.perf_counter() + seconds
+
+    def remaining_ms(self) -> int | None:
+        if self.end is None:
+            return None
+        left = int((self.end - time.perf_counter()) * 1000)
+        if left <= 0:
+            raise OutOfTime()
+        return left
+
+    def arm(self, solver) -> None:
+        ms = self.remaining_ms()
+        if ms is not None:
+            solver.set("timeout", max(1, ms))
+
+
+class BMC:
+    """One solver, deepened one step at a time; resumable (check up to a depth,
+    then later further, with other goals)."""
+
+    def __init__(self, tr: Translation, logic: str = Z.DEFAULT_LOGIC, tag: str = "", learn: bool = True) -> None:
+        self.tr = tr
+        self.tag = tag
+        self.solver = Z.solver(logic)
+        self.steps: list[StepVars] = [tr.step_vars(0, tag)]
+        self.solver.add(tr.initial(self.steps[0]))
+        self.status = BMCStatus()
+        self._queries = 0
+        self.learn = learn
+        self.facts: list = []  # templates proved invariant: asserted at every step
+
+    def _extend(self) -> None:
+        t = len(self.steps) - 1
+        nxt = self.tr.step_vars(t + 1, self.tag)
+        self.solver.add(self.tr.step(self.steps[t], nxt))
+        self.steps.append(nxt)
+        for fact in self.facts:
+            self.solver.add(self.tr.at(fact, nxt))
+
+    def assert_invariant(self, template) -> None:
+        """A condition proved to hold in every reachable state (by induction):
+        asserting it at every step changes no answer and helps the solver."""
+        self.facts.append(template)
+        for cur in self.steps:
+            self.solver.add(self.tr.at(template, cur))
+
+    def _path(self, zmodel, depth: int) -> Path:
+        tr = self.tr
+        path: Path = [(-1, tr.state_of(zmodel, self.steps[0]))]
+        for t in range(depth):
+            path.append((tr.action_of(zmodel, self.steps[t]), tr.state_of(zmodel, self.steps[t + 1])))
+        return path
+
+    def check_depth(self, t: int, goals: list[Goal], deadline: Deadline) -> list[Found]:
+        """Every goal of `goals` that some path of exactly t steps meets."""
+        while len(self.steps) <= t:
+            self._extend()
+        cur = self.steps[t]
+        open_ = list(goals)
+        found = []
+        while open_:
+            self._queries += 1
+            lit = Z.Bool(f"{self.tag}query#{self._queries}")
+            bad = {g.name: self.tr.at(g.bad, cur) for g in open_}
+            self.solver.add(Z.Implies(lit, Z.Or(list(bad.values()))))
+            deadline.arm(self.solver)
+            answer = self.solver.check(lit)
+            if answer == Z.UNKNOWN:
+                self.solver.add(Z.Not(lit))
+                raise OutOfTime()
+            if answer == Z.UNSAT:
+                self.solver.add(Z.Not(lit))  # retire the literal
+                # No path of t steps meets an open goal: every such path keeps
+                # each of them false at step t. That is a fact of the unrolling,
+                # so asserting it loses nothing, and it prunes the deeper queries.
+                if self.learn:
+                    self.solver.add(Z.And([Z.Not(x) for x in bad.values()]))
+                break
+            zmodel = self.solver.model()
+            path = self._path(zmodel, t)
+            hit = [g for g in open_ if Z.is_true(zmodel.eval(bad[g.name], model_completion=True))]
+            assert hit, "the model meets the disjunction, so it meets one of its goals"
+            self.solver.add(Z.Not(lit))
+            for g in hit:
+                found.append(Found(g, t, path))
+                open_.remove(g)
+        return found
+
+    def run(self, goals: list[Goal], max_depth: int, deadline: Deadline, start: int | None = None,
+            on_depth=None, essential: set[str] | None = None) -> BMCStatus:
+        """Check depths start..max_depth (start: one past what was checked before)
+        until every goal is found. Goals already found are not looked for again.
+        A later call may drop goals but must not add any: the depths already
+        checked were checked only for the goals given then. With `essential`,
+        stop as soon as no goal of that set is open."""
+        st = self.status
+        t = st.depth + 1 if start is None else start
+        open_ = [g for g in goals if g.name not in st.found]
+        try:
+            while open_ and t <= max_depth:
+                if essential is not None and not any(g.name in essential for g in open_):
+                    break  # what is left (deadlocks, domains) is checked only as deep as the rest
+                for f in self.check_depth(t, open_, deadline):
+                    st.found[f.goal.name] = f
+                open_ = [g for g in open_ if g.name not in st.found]
+                st.depth = max(st.depth, t)
+                if on_depth:
+                    on_depth(t)
+                t += 1
+        except OutOfTime:
+            st.timed_out = True
+        return st

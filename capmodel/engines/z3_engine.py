@@ -1,0 +1,365 @@
+"""The Z3 engine: bounded model checking, k-induction proofs, and the cross-check
+with the explicit engine. The facade the CLI calls: check_z3() and compare().
+
+What it answers, per property (the verdict strings):
+  violated   a shortest counterexample (BMC), the same Trace type as the explicit engine's
+  proved     k-induction over the properties and lemmas: holds at every depth
+  bounded    NO COUNTEREXAMPLE UP TO DEPTH K (never called holds)
+  incomplete the time budget ran out; `depth` says how deep BMC got
+Reachable conditions: reached | unreachable (proved) | not reached within bounds.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from ..ir import expr as X
+from ..ir.model import Condition, Model
+from ..trace import Trace, build_trace
+from . import explicit
+from . import z3_translate as Z
+from .bmc import BMC, Deadline, Goal
+from .induction import Conjunct, k_induction
+from .result import (HOLDS, INCOMPLETE, NOT_REACHED, REACHED, UNREACHABLE, VIOLATED, CheckResult,
+                     PropertyResult, Stats)
+from .z3_translate import UnsupportedConstruct
+
+PROVED = "proved"  # k-induction: every depth
+BOUNDED = "bounded"  # no counterexample up to depth K (PropertyResult.depth)
+NOT_INDUCTIVE = "not inductive"  # a lemma: no counterexample found, but induction fails (see .cti)
+
+VERDICT_WORDS = {PROVED: "PROVED", BOUNDED: "NO COUNTEREXAMPLE UP TO DEPTH {depth}",
+                 NOT_INDUCTIVE: "NOT INDUCTIVE", VIOLATED: "VIOLATED", HOLDS: "HOLDS",
+                 INCOMPLETE: "INCOMPLETE", REACHED: "REACHED", UNREACHABLE: "UNREACHABLE",
+                 NOT_REACHED: "NOT REACHED UP TO DEPTH {depth}"}
+
+DEFAULT_DEPTH = 20  # BMC bound when neither --max-depth nor the explicit engine's diameter is known
+DEFAULT_INDUCTION_K = 2
+
+__all__ = ["check_z3", "compare", "check_lemmas_explicit", "words", "Z3PropertyResult", "Z3Result",
+           "UnsupportedConstruct", "PROVED", "BOUNDED", "NOT_INDUCTIVE", "DEFAULT_DEPTH"]
+
+
+@dataclass
+class Z3PropertyResult(PropertyResult):
+    depth: int | None = None  # bounded / incomplete: BMC checked every depth up to this
+    method: str = ""  # bmc | induction k=N
+    cti: Trace | None = None  # when induction failed: its counterexample (kind "cti")
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "depth": self.depth, "method": self.method,
+                "cti": self.cti.to_json() if self.cti else None}
+
+
+def words(p: PropertyResult) -> str:
+    """The verdict in capitals, for the text report."""
+    return VERDICT_WORDS.get(p.verdict, p.verdict.upper()).format(depth=getattr(p, "depth", "?"))
+
+
+@dataclass
+class Z3Result(CheckResult):
+    lemmas: list[Z3PropertyResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the engine wants a reader to know
+    bmc_depth: int = -1  # every depth up to this was checked
+    bmc_bound: int = 0  # the depth BMC was asked to reach
+    bound_source: str = ""  # --max-depth | diameter | default
+    timed_out: bool = False
+
+    @property
+    def failed(self) -> bool:
+        return super().failed or any(lem.verdict == VIOLATED for lem in self.lemmas) or self._domain_escape
+
+    _domain_escape: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "lemmas": [lem.to_json() for lem in self.lemmas], "notes": self.notes,
+                "bmc": {"depth": self.bmc_depth, "bound": self.bmc_bound, "bound_from": self.bound_source,
+                        "timed_out": self.timed_out}}
+
+
+def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: int | None = None,
+             timeout: float | None = None, lemmas: Sequence[Condition] = (), diameter: int | None = None,
+             induction_k: int = DEFAULT_INDUCTION_K, prove: bool = True, logic: str = Z.DEFAULT_LOGIC,
+             stop_when_decided: bool = True, progress: Callable[[str], None] | None = None) -> Z3Result:
+    """Check the model's invariants (those named in `properties`, or all), its
+    reachable conditions, deadlocks and the lemmas with Z3.
+
+    BMC goes to max_depth if given, else to `diameter` (the explicit engine's
+    depth of a complete run: no state is further), else DEFAULT_DEPTH. Then
+    properties with no counterexample get a k-induction proof attempt
+    (k = 1..induction_k) over themselves and the lemmas. `timeout` (seconds)
+    bounds the whole engine; a run out of time is INCOMPLETE with the depth reached.
+    With stop_when_decided (as in the explicit engine), BMC stops deepening once
+    every property and reachable condition is decided; deadlocks and domains are
+    then checked only up to that depth.
+    Raises UnsupportedConstruct (a ValueError with a message naming the construct)
+    when the model uses something the translation cannot express."""
+    started = time.perf_counter()
+    deadline = Deadline(timeout)
+    say = progress or (lambda _msg: None)
+    lemmas = list(lemmas) or list(getattr(model, "lemmas", ()))
+    invariants = [c for c in model.invariants if properties is None or c.name in properties]
+    result = Z3Result(spec=model.name, engine="z3")
+    tr = Z.translate(model, extra=lemmas)
+
+    if max_depth is not None:
+        bound, result.bound_source = max_depth, "--max-depth"
+    elif diameter is not None:
+        bound, result.bound_source = diameter, "diameter"
+    else:
+        bound, result.bound_source = DEFAULT_DEPTH, "default"
+    result.bmc_bound = bound
+
+    # Goals: what BMC looks for. Names are unique across kinds by their prefix.
+    def goal_name(kind: str, name: str) -> str:
+        return {"violation": name, "lemma": f"lemma {name}", "witness": f"reachable {name}"}.get(kind, kind)
+
+    goals: list[Goal] = []
+    good: dict[str, tuple[str, object]] = {}  # goal name -> (conjunct kind, template that must hold)
+    for c in invariants:
+        inv = tr.condition(c.name, c.expr)
+        goals.append(Goal(goal_name("violation", c.name), "violation", Z.Not(inv)))
+        good[c.name] = ("property", inv)
+    for c in lemmas:
+        lem = tr.condition(f"lemma {c.name}", c.expr)
+        goals.append(Goal(goal_name("lemma", c.name), "lemma", Z.Not(lem)))
+        good[f"lemma {c.name}"] = ("lemma", lem)
+    for c in model.reachables:
+        r = tr.condition(f"reachable {c.name}", c.expr)
+        goals.append(Goal(goal_name("witness", c.name), "witness", r))
+        good[f"reachable {c.name}"] = ("unreachable", Z.Not(r))
+    stuck = Z.And(Z.Not(tr.done), Z.Not(Z.Or(tr.guards)))
+    goals.append(Goal("deadlock", "deadlock", stuck))
+    good["deadlock"] = ("no_deadlock", Z.Not(stuck))
+    goals.append(Goal("domain", "domain", Z.Not(tr.domain)))
+    good["domain"] = ("domain", tr.domain)
+
+    bmc = BMC(tr, logic, tag="bmc_")
+    proved: dict[str, str] = {}  # goal name -> method
+    ctis: dict[str, Any] = {}
+    timed_out = False
+
+    # 1. k-induction, each k after its base case (BMC up to depth k-1).
+    if prove:
+        for k in range(1, max(1, induction_k) + 1):
+            if k - 1 > bound:
+                break
+            say(f"z3: base case up to depth {k - 1}")
+            st = bmc.run(goals, k - 1, deadline)
+            if st.timed_out:
+                timed_out = True
+                break
+            candidates = [Conjunct(n, kind, g) for n, (kind, g) in good.items() if n not in st.found]
+            if all(c.name in proved for c in candidates):
+                break
+            say(f"z3: {k}-induction over {len(candidates)} conditions")
+            ind = k_induction(tr, candidates, k, deadline, logic)
+            if ind.timed_out:
+                timed_out = True
+                break
+            for n in ind.proved:
+                proved.setdefault(n, f"induction k={k}")
+            for n, cti in ind.ctis.items():
+                ctis.setdefault(n, cti)  # the first (shortest) one: two states for k=1
+            if all(c.name in proved for c in candidates):
+                break
+
+    # 2. BMC up to the bound for whatever is still open, knowing what was proved.
+    for n in proved:
+        bmc.assert_invariant(good[n][1])
+    if not timed_out:
+        rest = [g for g in goals if g.name not in proved]
+        # the goals proved above were checked at the lower depths; dropping them is allowed
+        essential = {g.name for g in rest if g.kind in ("violation", "witness", "lemma")}
+        st = bmc.run(rest, bound, deadline, on_depth=lambda t: say(f"z3: BMC depth {t} checked"),
+                     essential=essential if stop_when_decided else None)
+        timed_out = st.timed_out
+    st = bmc.status
+    found = st.found
+    depth = max(st.depth, 0) if st.depth >= 0 else -1
+    result.bmc_depth = depth
+    result.timed_out = timed_out
+
+    def trace_of(name: str, prop: str, kind: str) -> Trace:
+        return build_trace(model, prop, kind, found[name].path, model.participants)
+
+    def cti_trace(name: str, prop: str) -> Trace | None:
+        if name not in ctis:
+            return None
+        cti = ctis[name]
+        trace = build_trace(model, prop, "cti", cti.path, model.participants)
+        why = ""
+        if prop in model.explain and cti.conjunct.kind == "property":
+            try:
+                why = model.explain[prop]([s for _, s in cti.path])
+            except Exception:  # an explanation written for reachable states may not fit
+                why = ""
+        kinds = {n: kind for n, (kind, _) in good.items()}
+
+        def said(n: str) -> str:
+            kind = kinds.get(n)
+            if kind == "unreachable":
+                return f"never {n.removeprefix('reachable ')}"
+            return {"no_deadlock": "no deadlock", "domain": "every variable within its domain"}.get(kind, n)
+
+        assumed = ", ".join(said(a) for a in cti.assumed if a != cti.conjunct.name) or "nothing else"
+        trace.explanation = (
+            f"counterexample to {len(cti.path) - 1}-induction: the first state satisfies {assumed} "
+            f"(it need not be reachable), yet a step leads to a state where {prop} fails"
+            + (f" ({why})" if why else "") + "; a lemma that rules out the first state would repair the proof")
+        return trace
+
+    def open_verdict() -> tuple[str, int | None]:
+        return (INCOMPLETE if timed_out else BOUNDED), depth
+
+    for c in invariants:
+        if c.name in found:
+            p = Z3PropertyResult(c.name, VIOLATED, c.description, trace_of(c.name, c.name, "violation"),
+                                 depth=found[c.name].depth, method="bmc")
+        elif c.name in proved:
+            p = Z3PropertyResult(c.name, PROVED, c.description, method=proved[c.name])
+        else:
+            verdict, d = open_verdict()
+            p = Z3PropertyResult(c.name, verdict, c.description, depth=d, method="bmc",
+                                 cti=cti_trace(c.name, c.name))
+        result.properties.append(p)
+    for c in lemmas:
+        n = goal_name("lemma", c.name)
+        if n in found:
+            p = Z3PropertyResult(c.name, VIOLATED, "lemma (wrong: it fails in a reachable state)",
+                                 trace_of(n, c.name, "violation"), depth=found[n].depth, method="bmc")
+        elif n in proved:
+            p = Z3PropertyResult(c.name, PROVED, "lemma", method=proved[n])
+        elif n in ctis and not timed_out:
+            p = Z3PropertyResult(c.name, NOT_INDUCTIVE, "lemma", depth=depth, method="bmc",
+                                 cti=cti_trace(n, c.name))
+        else:
+            verdict, d = open_verdict()
+            p = Z3PropertyResult(c.name, verdict, "lemma", depth=d, method="bmc")
+        result.lemmas.append(p)
+    for c in model.reachables:
+        n = goal_name("witness", c.name)
+        if n in found:
+            p = Z3PropertyResult(c.name, REACHED, c.description, trace_of(n, c.name, "witness"),
+                                 depth=found[n].depth, method="bmc")
+        elif n in proved:
+            p = Z3PropertyResult(c.name, UNREACHABLE, c.description, method=proved[n])
+        else:
+            p = Z3PropertyResult(c.name, NOT_REACHED, c.description, depth=depth, method="bmc")
+        result.reachables.append(p)
+    if "deadlock" in found:
+        result.deadlock = trace_of("deadlock", "deadlock", "deadlock")
+    if "domain" in found:
+        f = found["domain"]
+        last = f.path[-1][1]
+        bad = [f"{v.name}={x}" for v, x in zip(model.variables, last) if not 0 <= x < v.size]
+        result._domain_escape = True
+        result.notes.append(f"a variable leaves its declared domain after {f.depth} steps ({', '.join(bad)}): "
+                            "this is a bug in the model builder, not in the spec")
+    if timed_out:
+        result.notes.append(f"the time budget of {timeout:g} s ran out; BMC had checked every depth up to "
+                            f"{depth}")
+    elif result.bound_source == "diameter" and any(p.verdict == BOUNDED for p in result.properties):
+        result.notes.append(f"depth {bound} is the diameter the explicit engine measured: no reachable state "
+                            "is further from the initial state")
+
+    decided = all(p.verdict in (VIOLATED, PROVED) for p in result.properties)
+    result.stats = Stats(states=0, transitions=0, depth=max(depth, 0), seconds=time.perf_counter() - started,
+                         complete=decided and not timed_out,
+                         bound=(f"timeout {timeout:g} s" if timed_out else
+                                None if decided else f"max depth {bound}"))
+    return result
+
+
+# ------------------------------------------------------------------ cross-checks
+def _length(p: PropertyResult) -> int | None:
+    return len(p.trace.steps) if p.trace is not None else None
+
+
+def _say(p: PropertyResult | None, engine: str) -> str:
+    if p is None:
+        return f"{engine} did not check it"
+    w = words(p)
+    n = _length(p)
+    if n is not None:
+        w += f" (shortest {'counterexample' if p.verdict == VIOLATED else 'path'}: {n} steps)"
+    return f"{engine} says {w}"
+
+
+def compare(explicit_result: CheckResult, z3_result: CheckResult) -> list[str]:
+    """Disagreements between the engines, one sentence each (empty: they agree).
+
+    A disagreement is a bug in capmodel, never in the spec: a verdict that one
+    engine proves and the other refutes, or two shortest counterexamples (or
+    witnesses) of different lengths. Verdicts that are not comparable (a
+    bounded search that did not reach as deep as the other's counterexample,
+    a timeout) are not disagreements."""
+    out = []
+    e_complete = explicit_result.stats.complete
+    e_depth = explicit_result.stats.depth
+
+    def z3_reached(p) -> int:
+        d = getattr(p, "depth", None)
+        return -1 if d is None else d
+
+    def one(label: str, e: PropertyResult | None, z: PropertyResult | None, yes: str, no: str, proved: str):
+        if e is None or z is None:
+            return
+        problem = False
+        if e.verdict == yes and z.verdict == yes:
+            problem = _length(e) != _length(z)
+        elif e.verdict == yes:  # explicit found one of length L
+            problem = z.verdict == proved or (z.verdict in (BOUNDED, NOT_REACHED) and z3_reached(z) >= _length(e))
+        elif z.verdict == yes:  # z3 found one of length L
+            n = _length(z)
+            problem = (e.verdict == no or (e.verdict in (INCOMPLETE, NOT_REACHED)
+                                           and explicit_result.stats.bound is not None
+                                           and explicit_result.stats.bound.startswith("max depth")
+                                           and n <= e_depth))
+        elif e.verdict == no and e_complete:
+            problem = False  # holds vs proved / bounded / incomplete: consistent
+        if problem:
+            out.append(f"{label}: {_say(e, 'the explicit engine')}, but {_say(z, 'the z3 engine')}")
+
+    zp = {p.name: p for p in z3_result.properties}
+    for p in explicit_result.properties:
+        one(p.name, p, zp.get(p.name), VIOLATED, HOLDS, PROVED)
+    zr = {r.name: r for r in z3_result.reachables}
+    for r in explicit_result.reachables:
+        one(f"reachable {r.name}", r, zr.get(r.name), REACHED, UNREACHABLE, UNREACHABLE)
+    # deadlocks: explicit looks for them only in a complete run
+    ed, zd = explicit_result.deadlock, z3_result.deadlock
+    if ed is not None and zd is not None and len(ed.steps) != len(zd.steps):
+        out.append(f"deadlock: the explicit engine finds one in {len(ed.steps)} steps, "
+                   f"the z3 engine in {len(zd.steps)}")
+    elif ed is None and zd is not None and e_complete:
+        out.append(f"deadlock: the explicit engine finds none in the whole state space, "
+                   f"but the z3 engine finds one in {len(zd.steps)} steps")
+    elif ed is not None and zd is None and getattr(z3_result, "bmc_depth", -1) >= len(ed.steps):
+        out.append(f"deadlock: the explicit engine finds one in {len(ed.steps)} steps, but the z3 engine "
+                   f"finds none up to depth {z3_result.bmc_depth}")
+    return out
+
+
+def check_lemmas_explicit(model: Model, lemmas: Sequence[Condition], *, max_states: int | None = None
+                          ) -> list[PropertyResult]:
+    """Check each lemma in every state the explicit engine reaches: a lemma that
+    fails somewhere is wrong (its trace shows where), and a proof that assumed it
+    would be worthless."""
+    lemmas = list(lemmas)
+    if not lemmas:
+        return []
+    probe = dataclasses.replace(model, invariants=lemmas, reachables=[])
+    res = explicit.check(probe, max_states=max_states, stop_when_decided=True)
+    return res.properties
+
+
+def diameter_of(result: CheckResult) -> int | None:
+    """The explicit engine's diameter: known only from a complete run."""
+    return result.stats.depth if result.stats.complete else None
+
+
+def lemma_condition(name: str, expr: X.Expr, description: str = "lemma") -> Condition:
+    return Condition(name, expr, description)

@@ -1,0 +1,338 @@
+"""IR -> Z3: the only module of capmodel that imports z3.
+
+The model is translated once into a transition template over three sets of
+symbols: the state variables at step t, the same at step t+1, and an action
+selector (the index of the action instance taken). BMC and induction then
+instantiate the template per step with `z3.substitute`, which is much cheaper
+than building terms again (the issue measured 20-60 ms against 1.3 ms a step).
+
+Every IR value is an integer. All of them become bit-vectors of one width,
+chosen by an interval analysis of every term so that no value (including the
+intermediate ones) can overflow. Comparisons are *signed*: the IR does produce
+negative intermediates (semantics/state.py `common_prefix` takes
+`band(f, lowbit(...) - 1)`, where the subtraction gives -1 when the logs agree,
+and user expressions may write `-x`), and with a sign bit and enough width
+two's-complement bit-vector arithmetic is exactly Python's integer arithmetic
+for add, sub, and the bit operations. Nothing here mixes Int with bit-vector
+terms, so a QF_FD/QF_BV solver is always sound on what we give it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import z3
+
+from ..ir.expr import BOOL, Expr
+from ..ir.model import Condition, Model, State
+
+# The logic the solvers are made for. Measured on the shipped specs (see
+# docs/z3.md and bench/z3_bench.py): QF_FD is the default.
+DEFAULT_LOGIC = "QF_FD"
+LOGICS = ("QF_FD", "QF_BV", "default")
+
+
+class UnsupportedConstruct(ValueError):
+    """An IR construct (or a value range) the Z3 translation cannot express.
+
+    The message names the construct and where it occurs; it is never a crash."""
+
+
+@dataclass(frozen=True)
+class Interval:
+    lo: int
+    hi: int
+
+    def union(self, other: "Interval") -> "Interval":
+        return Interval(min(self.lo, other.lo), max(self.hi, other.hi))
+
+
+_BOOL_RANGE = Interval(0, 1)
+
+
+def _span(i: Interval) -> Interval:
+    """The symmetric range of every bit pattern as wide as the bounds of i: what a
+    bitwise operation on possibly negative values can give."""
+    k = max(abs(i.lo).bit_length(), abs(i.hi).bit_length()) + 1
+    return Interval(-(1 << k), (1 << k) - 1)
+
+
+class RangeAnalysis:
+    """Bounds of every term, given each variable's domain 0..size-1."""
+
+    def __init__(self, sizes: list[int]) -> None:
+        self.sizes = sizes
+        self.memo: dict[int, Interval] = {}
+        self.lo, self.hi = 0, 1
+
+    def of(self, e: Expr, where: str) -> Interval:
+        key = id(e)
+        if key in self.memo:
+            return self.memo[key][1]
+        r = self._of(e, where)
+        self.memo[key] = (e, r)  # keep e alive so its id stays unique
+        self.lo, self.hi = min(self.lo, r.lo), max(self.hi, r.hi)
+        return r
+
+    def _of(self, e: Expr, where: str) -> Interval:
+        op, a = e.op, e.args
+        if op == "const":
+            return Interval(a[0], a[0])
+        if op == "var":
+            if not 0 <= a[0] < len(self.sizes):
+                raise UnsupportedConstruct(f"{where}: variable v{a[0]} is not declared in the model")
+            return Interval(0, self.sizes[a[0]] - 1)
+        if op in ("eq", "ne", "lt", "le", "and", "or", "not", "b2i"):
+            for x in a:
+                self.of(x, where)
+            return _BOOL_RANGE
+        if op == "ite":
+            self.of(a[0], where)
+            return self.of(a[1], where).union(self.of(a[2], where))
+        r = [self.of(x, where) for x in a]
+        if op == "add":
+            return Interval(r[0].lo + r[1].lo, r[0].hi + r[1].hi)
+        if op == "sub":
+            return Interval(r[0].lo - r[1].hi, r[0].hi - r[1].lo)
+        if op == "band":
+            nonneg = [x for x in r if x.lo >= 0]
+            if nonneg:
+                return Interval(0, min(x.hi for x in nonneg))
+            return _span(r[0].union(r[1]))
+        if op == "bor":
+            if r[0].lo >= 0 and r[1].lo >= 0:
+                return Interval(0, (1 << max(r[0].hi, r[1].hi).bit_length()) - 1)
+            return _span(r[0].union(r[1]))
+        if op == "bdiff":
+            if r[0].lo >= 0:
+                return Interval(0, r[0].hi)
+            return _span(r[0].union(r[1]))
+        if op == "lowbit":
+            return Interval(0, max(abs(r[0].lo), abs(r[0].hi)))
+        if op == "popcount":
+            if r[0].lo < 0:
+                raise UnsupportedConstruct(
+                    f"{where}: popcount of a value that may be negative ({r[0].lo}..{r[0].hi}) "
+                    "has no fixed-width meaning")
+            return Interval(0, r[0].hi.bit_length())
+        raise UnsupportedConstruct(f"{where}: the Z3 translation does not know the IR operator {op!r}")
+
+
+@dataclass
+class StepVars:
+    """The symbols of one step: the state and the action selector taken from it."""
+
+    state: list[z3.BitVecRef]
+    selector: z3.BitVecRef | None = None
+
+
+@dataclass
+class Translation:
+    """The model as Z3 templates over the symbols s (step t), s2 (step t+1), sel."""
+
+    model: Model
+    width: int
+    sel_width: int
+    s: list[z3.BitVecRef]
+    s2: list[z3.BitVecRef]
+    sel: z3.BitVecRef
+    transition: z3.BoolRef  # T(s, sel, s2)
+    domain: z3.BoolRef  # every variable within 0..size-1, over s
+    guards: list[z3.BoolRef]  # per instance, over s
+    done: z3.BoolRef  # over s
+    translator: "_Terms"
+    ranges: "RangeAnalysis"
+    conditions: dict[str, z3.BoolRef] = field(default_factory=dict)  # named, over s
+    _steps: dict[tuple[str, int], StepVars] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ instantiation
+    def step_vars(self, t: int, tag: str = "") -> StepVars:
+        """The state symbols of step t (one set per tag: BMC and induction use their own)."""
+        key = (tag, t)
+        if key not in self._steps:
+            names = [f"{tag}{v.name}@{t}" for v in self.model.variables]
+            self._steps[key] = StepVars([z3.BitVec(n, self.width) for n in names],
+                                        z3.BitVec(f"{tag}action@{t}", self.sel_width))
+        return self._steps[key]
+
+    def at(self, term: z3.ExprRef, cur: StepVars) -> z3.ExprRef:
+        """A template over s, instantiated at one step."""
+        return z3.substitute(term, *zip(self.s, cur.state))
+
+    def step(self, cur: StepVars, nxt: StepVars) -> z3.BoolRef:
+        """T(cur, cur.selector, nxt)."""
+        pairs = list(zip(self.s, cur.state)) + list(zip(self.s2, nxt.state)) + [(self.sel, cur.selector)]
+        return z3.substitute(self.transition, *pairs)
+
+    def initial(self, cur: StepVars) -> z3.BoolRef:
+        return z3.And([x == z3.BitVecVal(v.initial, self.width)
+                       for x, v in zip(cur.state, self.model.variables)])
+
+    def condition(self, name: str, expr: Expr) -> z3.BoolRef:
+        """A named condition (invariant, lemma, reachable) as a template over s."""
+        key = f"{name}#{id(expr)}"
+        if key not in self.conditions:
+            where = f"condition {name}"
+            r = self.ranges.of(expr, where)
+            limit = 1 << (self.width - 2)
+            if self.ranges.lo < -limit or self.ranges.hi >= limit:
+                raise UnsupportedConstruct(
+                    f"{where}: its values ({r.lo}..{r.hi}) do not fit the {self.width}-bit translation; "
+                    "pass it to translate(extra=...) so the width accounts for it")
+            self.conditions[key] = (expr, self.translator.as_bool(expr, where))
+        return self.conditions[key][1]
+
+    # ------------------------------------------------------------ decoding
+    def state_of(self, zmodel: z3.ModelRef, cur: StepVars) -> State:
+        return tuple(_signed(zmodel.eval(x, model_completion=True).as_long(), self.width)
+                     for x in cur.state)
+
+    def action_of(self, zmodel: z3.ModelRef, cur: StepVars) -> int:
+        return zmodel.eval(cur.selector, model_completion=True).as_long()
+
+
+def _signed(value: int, width: int) -> int:
+    return value - (1 << width) if value >> (width - 1) else value
+
+
+class _Terms:
+    """IR expressions -> Z3 terms over a given list of state symbols."""
+
+    def __init__(self, state: list[z3.BitVecRef], width: int) -> None:
+        self.state = state
+        self.width = width
+        self.memo: dict[int, tuple[Expr, z3.ExprRef]] = {}
+
+    def k(self, value: int) -> z3.BitVecRef:
+        return z3.BitVecVal(value, self.width)
+
+    def as_int(self, e: Expr, where: str) -> z3.BitVecRef:
+        t = self._t(e, where)
+        return z3.If(t, self.k(1), self.k(0)) if z3.is_bool(t) else t
+
+    def as_bool(self, e: Expr, where: str) -> z3.BoolRef:
+        t = self._t(e, where)
+        return t if z3.is_bool(t) else t != self.k(0)
+
+    def _t(self, e: Expr, where: str) -> z3.ExprRef:
+        key = id(e)
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit[1]
+        r = self._translate(e, where)
+        self.memo[key] = (e, r)
+        return r
+
+    def _translate(self, e: Expr, where: str) -> z3.ExprRef:
+        op, a = e.op, e.args
+        if op == "const":
+            return z3.BoolVal(bool(a[0])) if e.type == BOOL else self.k(a[0])
+        if op == "var":
+            x = self.state[a[0]]
+            return x != self.k(0) if e.type == BOOL else x
+        if op == "and":
+            return z3.And([self.as_bool(x, where) for x in a])
+        if op == "or":
+            return z3.Or([self.as_bool(x, where) for x in a])
+        if op == "not":
+            return z3.Not(self.as_bool(a[0], where))
+        if op == "ite":
+            c = self.as_bool(a[0], where)
+            if e.type == BOOL:
+                return z3.If(c, self.as_bool(a[1], where), self.as_bool(a[2], where))
+            return z3.If(c, self.as_int(a[1], where), self.as_int(a[2], where))
+        if op == "b2i":
+            return z3.If(self.as_bool(a[0], where), self.k(1), self.k(0))
+        v = [self.as_int(x, where) for x in a]
+        if op == "add":
+            return v[0] + v[1]
+        if op == "sub":
+            return v[0] - v[1]
+        if op == "eq":
+            return v[0] == v[1]
+        if op == "ne":
+            return v[0] != v[1]
+        if op == "lt":
+            return v[0] < v[1]  # signed, see the module docstring
+        if op == "le":
+            return v[0] <= v[1]
+        if op == "band":
+            return v[0] & v[1]
+        if op == "bor":
+            return v[0] | v[1]
+        if op == "bdiff":
+            return v[0] & ~v[1]
+        if op == "lowbit":
+            return v[0] & -v[0]
+        if op == "popcount":
+            bits = [z3.ZeroExt(self.width - 1, z3.Extract(i, i, v[0])) for i in range(self.width)]
+            return z3.Sum(bits)
+        raise UnsupportedConstruct(f"{where}: the Z3 translation does not know the IR operator {op!r}")
+
+
+def value_width(model: Model, extra: list[Condition] = ()) -> tuple[int, RangeAnalysis]:
+    """Bits for every value and intermediate of the model's terms, plus a sign bit
+    and one bit of headroom (lowbit of the most negative value)."""
+    ranges = RangeAnalysis([v.size for v in model.variables])
+    for v in model.variables:
+        if v.size < 1:
+            raise UnsupportedConstruct(f"variable {v.name} has an empty domain (size {v.size})")
+        ranges.lo, ranges.hi = min(ranges.lo, v.initial), max(ranges.hi, v.initial)
+    for inst in model.instances():
+        ranges.of(inst.guard, f"the guard of {inst.name}")
+        for index, value in inst.updates:
+            ranges.of(value, f"the update of {model.variables[index].name} by {inst.name}")
+    for c in [*model.invariants, *model.reachables, *extra]:
+        ranges.of(c.expr, f"condition {c.name}")
+    ranges.of(model.done, "the model's `done` condition")
+    magnitude = max(ranges.hi.bit_length(), (-ranges.lo - 1).bit_length() if ranges.lo < 0 else 0)
+    return magnitude + 2, ranges
+
+
+def translate(model: Model, extra: list[Condition] = ()) -> Translation:
+    """Translate the model once. `extra`: further conditions (lemmas) whose terms
+    must fit the chosen width; any condition can be added later with .condition()."""
+    instances = model.instances()
+    if not instances:
+        raise UnsupportedConstruct(f"model {model.name} has no action instances")
+    width, ranges = value_width(model, extra)
+    sel_width = max(1, (len(instances) - 1).bit_length()) + 1
+    s = [z3.BitVec(f"{v.name}", width) for v in model.variables]
+    s2 = [z3.BitVec(f"{v.name}'", width) for v in model.variables]
+    sel = z3.BitVec("action", sel_width)
+    terms = _Terms(s, width)
+
+    guards = [terms.as_bool(inst.guard, f"the guard of {inst.name}") for inst in instances]
+    chosen = [sel == z3.BitVecVal(k, sel_width) for k in range(len(instances))]
+    # The next value of each variable: the update of the chosen instance if it
+    # has one; otherwise the variable keeps its value (the frame condition).
+    updated: dict[int, list[tuple[int, Expr]]] = {}
+    for k, inst in enumerate(instances):
+        for index, value in inst.updates:
+            updated.setdefault(index, []).append((k, value))
+    frame = []
+    for i, x in enumerate(s):
+        nxt: z3.ExprRef = x
+        for k, value in reversed(updated.get(i, [])):
+            where = f"the update of {model.variables[i].name} by {instances[k].name}"
+            nxt = z3.If(chosen[k], terms.as_int(value, where), nxt)
+        frame.append(s2[i] == nxt)
+    enabled = z3.Or([z3.And(c, g) for c, g in zip(chosen, guards)])
+    transition = z3.And(enabled, *frame)
+    domain = z3.And([z3.ULE(x, z3.BitVecVal(v.size - 1, width)) for x, v in zip(s, model.variables)])
+    done = terms.as_bool(model.done, "the model's `done` condition")
+    return Translation(model, width, sel_width, s, s2, sel, transition, domain, guards, done, terms, ranges)
+
+
+def solver(logic: str = DEFAULT_LOGIC) -> z3.Solver:
+    if logic not in LOGICS:
+        raise ValueError(f"unknown solver logic {logic!r}; choose one of {', '.join(LOGICS)}")
+    return z3.Solver() if logic == "default" else z3.SolverFor(logic)
+
+
+# Re-exported so that engines never import z3 themselves.
+SAT, UNSAT, UNKNOWN = z3.sat, z3.unsat, z3.unknown
+Bool = z3.Bool
+And, Or, Not, Implies = z3.And, z3.Or, z3.Not, z3.Implies
+BoolVal = z3.BoolVal
+is_true = z3.is_true
+Z3Exception = z3.Z3Exception
