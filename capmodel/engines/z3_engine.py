@@ -151,7 +151,8 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
             if st.timed_out:
                 timed_out = True
                 break
-            candidates = [Conjunct(n, kind, g) for n, (kind, g) in good.items() if n not in st.found]
+            candidates = [Conjunct(n, kind, g) for n, (kind, g) in good.items()
+                          if n not in st.found and kind != "unreachable"]
             if all(c.name in proved for c in candidates):
                 break
             say(f"z3: {k}-induction over {len(candidates)} conditions")
@@ -176,6 +177,16 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
         st = bmc.run(rest, bound, deadline, on_depth=lambda t: say(f"z3: BMC depth {t} checked"),
                      essential=essential if stop_when_decided else None)
         timed_out = st.timed_out
+    # 3. Reachable conditions BMC never met: is their negation inductive, given
+    #    what was proved? Then the spec is vacuous there, for every depth.
+    unmet = [Conjunct(n, kind, g) for n, (kind, g) in good.items()
+             if kind == "unreachable" and n not in bmc.status.found]
+    if prove and unmet and not timed_out and bmc.status.depth >= 0:
+        facts = [Conjunct(n, good[n][0], good[n][1]) for n in proved]
+        ind = k_induction(tr, facts + unmet, 1, deadline, logic)
+        timed_out = ind.timed_out
+        for n in ind.proved:
+            proved.setdefault(n, "induction k=1")
     st = bmc.status
     found = st.found
     depth = max(st.depth, 0) if st.depth >= 0 else -1

@@ -1,0 +1,235 @@
+"""The Z3 engine against the explicit engine: the shipped specs, generated
+systems, lemmas, proofs, counterexamples to induction, limits.
+
+Every comparison goes through z3_engine.compare, the same function that
+`--engine both` uses; every Z3 trace is replayed through the IR interpreter.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
+
+from capmodel.engines import explicit
+from capmodel.engines.result import HOLDS, INCOMPLETE, REACHED, UNREACHABLE, VIOLATED
+from capmodel.engines.z3_engine import (BOUNDED, NOT_INDUCTIVE, PROVED, UnsupportedConstruct,
+                                        check_lemmas_explicit, check_z3, compare, diameter_of, words)
+from capmodel.ir import expr as X
+from capmodel.ir.model import Condition
+from capmodel.ir.pycompile import step as apply
+from capmodel.semantics.build import build_model
+from capmodel.semantics.state import W_OK, SystemState
+from capmodel.syntax.load import load_spec
+from capmodel.trace import replay
+
+from helpers import config
+
+SPECS = sorted(str(p) for p in Path(__file__).resolve().parent.parent.glob("specs/*.cap"))
+SPEC_BUDGET = 12.0  # seconds of Z3 per shipped spec (sync.cap needs ~2 min for its whole diameter of 20)
+
+
+def expectations(path: str) -> dict[str, str]:
+    text = Path(path).read_text()
+    return {m.group(2): m.group(1) for m in re.finditer(r"#\s*expect:\s*(violated|holds)\s+(\w+)", text)}
+
+
+@lru_cache(maxsize=None)
+def both(path: str):
+    model = build_model(load_spec(path))
+    e = explicit.check(model, stop_when_decided=False)
+    z = check_z3(model, diameter=diameter_of(e), timeout=SPEC_BUDGET)
+    return model, e, z
+
+
+def z3_traces(z):
+    for p in [*z.properties, *z.reachables, *z.lemmas]:
+        if p.trace is not None:
+            yield p.trace
+    if z.deadlock is not None:
+        yield z.deadlock
+
+
+def assert_agree(model, e, z) -> None:
+    assert compare(e, z) == [], compare(e, z)
+    for trace in z3_traces(z):
+        replay(model, trace)  # raises on any step the IR does not allow
+    zp = {p.name: p for p in z.properties}
+    for p in e.properties:
+        q = zp[p.name]
+        if p.verdict == VIOLATED:
+            assert q.verdict == VIOLATED, (p.name, words(q))
+            assert len(q.trace.steps) == len(p.trace.steps), p.name
+        elif p.verdict == HOLDS:
+            # BMC to the explicit engine's diameter finds nothing (or ran out of time)
+            assert q.verdict in (PROVED, BOUNDED, INCOMPLETE), (p.name, words(q))
+            if q.verdict == BOUNDED:
+                assert q.depth >= e.stats.depth
+        if q.verdict in (PROVED, BOUNDED) and not z.timed_out and q.depth is not None:
+            # ... and when it went the whole diameter, finding nothing means HOLDS
+            if q.depth >= e.stats.depth and e.stats.complete:
+                assert p.verdict == HOLDS, p.name
+        if q.verdict == PROVED:
+            assert p.verdict == HOLDS, p.name
+    zr = {r.name: r for r in z.reachables}
+    for r in e.reachables:
+        if r.verdict == REACHED:
+            assert zr[r.name].verdict == REACHED and len(zr[r.name].trace.steps) == len(r.trace.steps)
+        if zr[r.name].verdict == UNREACHABLE:
+            assert r.verdict == UNREACHABLE
+
+
+# ---------------------------------------------------------------- shipped specs
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: Path(p).name)
+def test_engines_agree_on_every_shipped_spec(path):
+    model, e, z = both(path)
+    assert_agree(model, e, z)
+    for name, verdict in expectations(path).items():
+        got = {p.name: p.verdict for p in z.properties}[name]
+        if verdict == "violated":
+            assert got == VIOLATED, name
+        else:
+            assert got in (PROVED, BOUNDED, INCOMPLETE), name
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: Path(p).name)
+def test_bmc_to_the_diameter_finds_nothing_exactly_when_explicit_holds(path):
+    model, e, z = both(path)
+    if z.timed_out:
+        pytest.skip(f"BMC reached depth {z.bmc_depth} of {e.stats.depth} within {SPEC_BUDGET} s")
+    zp = {p.name: p for p in z.properties}
+    holds = {p.name for p in e.properties if p.verdict == HOLDS}
+    nothing = {n for n, q in zp.items() if q.verdict in (PROVED, BOUNDED)}
+    assert holds == nothing
+
+
+def test_shortest_counterexample_of_async_is_the_explicit_one_in_length_and_words():
+    model, e, z = both(next(p for p in SPECS if p.endswith("/async.cap")))
+    ez = {p.name: p for p in e.properties}
+    for p in z.properties:
+        if p.verdict == VIOLATED:
+            assert p.trace.kind == "violation"
+            assert p.trace.explanation  # the same explain hook as the explicit engine's
+            assert len(p.trace.steps) == len(ez[p.name].trace.steps)
+            assert p.trace.to_json()["steps"]  # the same JSON shape
+
+
+def test_induction_proves_a_property_for_every_depth():
+    model, e, z = both(next(p for p in SPECS if p.endswith("/ap.cap")))
+    proved = {p.name: p for p in z.properties if p.verdict == PROVED}
+    assert "read_availability" in proved
+    assert proved["read_availability"].method.startswith("induction")
+
+
+# ---------------------------------------------------------------- lemmas and CTIs
+def _sync_cfg(**kw):
+    return config(nodes=("master", "s1", "s2"), replication="sync", acks_needed=2, reads="master_only",
+                  failover="promote_any", crashes=1, partitions=0, writes=1, read_count=0, **kw)
+
+
+def test_a_wrong_lemma_is_caught_by_both_engines():
+    cfg = config(failover="promote_any", crashes=1, writes=1)
+    model = build_model(cfg)
+    st = SystemState(cfg)
+    never_acked = Condition("never_acked", X.and_(*(X.ne(s, X.const(W_OK)) for s in st.wstatus)))
+    z = check_z3(model, lemmas=[never_acked], max_depth=6, timeout=60)
+    (lem,) = z.lemmas
+    assert lem.verdict == VIOLATED and z.failed
+    replay(model, lem.trace)
+    (ex,) = check_lemmas_explicit(model, [never_acked])
+    assert ex.verdict == VIOLATED
+    assert len(ex.trace.steps) == len(lem.trace.steps)
+    # a wrong lemma never makes a property proved that the explicit engine refutes
+    e = explicit.check(model, stop_when_decided=False)
+    assert compare(e, z) == []
+
+
+def test_a_true_lemma_is_never_called_wrong_and_a_weak_one_shows_its_cti():
+    cfg = _sync_cfg()
+    model = build_model(cfg)
+    st = SystemState(cfg)
+    # "an acknowledged write is held by every live node": true, but not inductive alone
+    held = X.and_(*(X.implies(X.eq(st.wstatus[i], X.const(W_OK)), X.implies(st.is_up(n), X.has_bit(st.log[n], i)))
+                    for i in range(st.W) for n in range(st.N)))
+    lemma = Condition("acked_everywhere", held)
+    assert check_lemmas_explicit(model, [lemma])[0].verdict == HOLDS
+    z = check_z3(model, lemmas=[lemma], induction_k=1, max_depth=4, timeout=60)
+    (lem,) = z.lemmas
+    assert lem.verdict in (PROVED, NOT_INDUCTIVE)
+    if lem.verdict == NOT_INDUCTIVE:
+        cti = lem.cti
+        assert cti.kind == "cti" and len(cti.steps) == 1  # two states: before, after
+        index = {inst.name: k for k, inst in enumerate(model.instances())}
+        # the step is a real step of the model, from a (maybe unreachable) state
+        assert apply(model, index[cti.steps[0].action], tuple(cti.initial_raw)) == tuple(cti.steps[0].raw)
+        assert "induction" in cti.explanation
+
+
+def test_a_failed_induction_gives_a_two_state_trace_for_the_property():
+    model = build_model(_sync_cfg())
+    z = check_z3(model, induction_k=1, max_depth=3, timeout=60)
+    ctis = [p for p in z.properties if p.verdict == BOUNDED and p.cti is not None]
+    assert ctis, [words(p) for p in z.properties]
+    for p in ctis:
+        assert p.cti.kind == "cti" and len(p.cti.steps) == 1
+        assert p.cti.to_json()["kind"] == "cti"
+
+
+# ---------------------------------------------------------------- limits
+def test_the_time_budget_covers_the_whole_engine():
+    model = build_model(next(load_spec(p) for p in SPECS if p.endswith("/sync.cap")))
+    z = check_z3(model, timeout=0.5, max_depth=30)
+    assert z.timed_out and not z.stats.complete and z.incomplete
+    assert any(p.verdict == INCOMPLETE for p in z.properties)
+    assert z.bmc_depth < 30
+    assert "depth" in z.notes[-1]
+
+
+def test_an_unsupported_construct_is_named_not_a_crash():
+    model = build_model(config())
+    odd = X.Expr("mul", (X.var(0), X.const(2)), X.INT)
+    bad = dataclasses.replace(model, invariants=[Condition("odd", X.eq(odd, X.const(2)))])
+    with pytest.raises(UnsupportedConstruct, match=r"condition odd.*'mul'"):
+        check_z3(bad)
+
+
+def test_negative_intermediates_keep_python_semantics():
+    """common_prefix computes band(f, lowbit(...) - 1), i.e. band(f, -1) when logs agree."""
+    model = build_model(config())
+    f = X.var(model.index_of("log[master]"))
+    neg = X.band(f, X.sub(X.const(0), X.const(1)))  # f & -1 == f
+    ok = Condition("band_minus_one", X.and_(X.eq(neg, f), X.lt(X.sub(X.const(0), X.const(1)), X.const(0))))
+    probe = dataclasses.replace(model, invariants=[ok])
+    z = check_z3(probe, max_depth=3, timeout=60)
+    assert z.properties[0].verdict in (PROVED, BOUNDED)
+
+
+# ---------------------------------------------------------------- generated systems
+@hs.composite
+def small_systems(draw):
+    nodes = draw(hs.sampled_from([("master", "slave"), ("master", "slave1", "slave2")]))
+    mode = draw(hs.sampled_from(["async", "sync", "semi_sync", "quorum"]))
+    acks = {"async": 0, "sync": len(nodes) - 1, "quorum": len(nodes) // 2,
+            "semi_sync": draw(hs.integers(1, len(nodes) - 1))}[mode]
+    failover = draw(hs.sampled_from(["none", "promote_any", "promote_most_up_to_date"]))
+    return config(
+        nodes=nodes, replication=mode, acks_needed=acks,
+        semi_sync_timeout=mode == "semi_sync" and draw(hs.booleans()),
+        reads=draw(hs.sampled_from(["master_only", "any_node", "cp", "ap"])),
+        failover=failover, fencing=failover != "none" and draw(hs.booleans()),
+        crashes=draw(hs.integers(0, 1)), recover=draw(hs.booleans()), partitions=draw(hs.integers(0, 1)),
+        writes=draw(hs.integers(1, 2)), read_count=draw(hs.integers(0, 1)), clients=1)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(small_systems())
+def test_engines_agree_on_generated_systems(cfg):
+    model = build_model(cfg)
+    e = explicit.check(model, stop_when_decided=False)
+    z = check_z3(model, diameter=diameter_of(e), timeout=20)
+    assert_agree(model, e, z)
