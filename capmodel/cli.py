@@ -2,7 +2,8 @@
 
 Exit codes: 0 every checked property holds; 1 a property is violated (or a
 deadlock, or a `reachable` condition that can never happen); 2 invalid spec
-or usage; 3 a bound was reached before a verdict.
+or usage; 3 a bound was reached before a verdict (or Z3 found no counterexample
+up to a depth without a proof); 4 the explicit and Z3 engines disagree.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from .engines import explicit
 from .engines.result import CheckResult
 from .render import text
 
-EXIT_OK, EXIT_VIOLATED, EXIT_INVALID, EXIT_INCOMPLETE = 0, 1, 2, 3
+EXIT_OK, EXIT_VIOLATED, EXIT_INVALID, EXIT_INCOMPLETE, EXIT_DISAGREE = 0, 1, 2, 3, 4
 
 
 class Progress:
@@ -86,7 +87,11 @@ def cli() -> None:
 @click.option("--no-render", is_flag=True, help="Do not write diagrams.")
 @click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg", show_default=True,
               help="Image format of the rendered diagrams.")
-def verify(specs, properties, as_json, max_states, max_depth, out_dir, no_render, fmt):
+@click.option("--engine", type=click.Choice(["explicit", "z3", "both"]), default="explicit", show_default=True,
+              help="explicit BFS, Z3 (bounded model checking and induction), or both, compared.")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
+              help="Seconds for the Z3 engine as a whole (INCOMPLETE when it runs out).")
+def verify(specs, properties, as_json, max_states, max_depth, out_dir, no_render, fmt, engine, timeout):
     """Explore every interleaving and give each property a verdict."""
     from .semantics.build import build_model
 
@@ -105,12 +110,37 @@ def verify(specs, properties, as_json, max_states, max_depth, out_dir, no_render
                            f"{', '.join(list(cfg.checks) + [c.name.text for c in cfg.invariants])}", err=True)
                 sys.exit(EXIT_INVALID)
         model = build_model(cfg)
-        progress = Progress(enabled=not as_json and sys.stderr.isatty())
-        try:
-            result = explicit.check(model, properties=wanted, max_states=max_states, max_depth=max_depth,
-                                    progress=progress)
-        finally:
-            progress.close()
+        result = None
+        if engine in ("explicit", "both"):
+            progress = Progress(enabled=not as_json and sys.stderr.isatty())
+            try:
+                result = explicit.check(model, properties=wanted, max_states=max_states, max_depth=max_depth,
+                                        progress=progress, stop_when_decided=engine == "explicit")
+            finally:
+                progress.close()
+        if engine in ("z3", "both"):
+            from .engines import z3_engine
+
+            try:
+                z3_result = z3_engine.check_z3(
+                    model, properties=wanted, max_depth=max_depth, timeout=timeout,
+                    diameter=z3_engine.diameter_of(result) if result is not None else None)
+            except z3_engine.UnsupportedConstruct as err:
+                click.echo(f"error: {path}: the Z3 engine cannot translate this model: {err}", err=True)
+                sys.exit(EXIT_INVALID)
+            if result is not None:
+                disagreements = z3_engine.compare(result, z3_result)
+                if disagreements:
+                    click.echo(f"ENGINE DISAGREEMENT on {path} (a bug in capmodel, not in the spec):", err=True)
+                    for line in disagreements:
+                        click.echo(f"  {line}", err=True)
+                    sys.exit(EXIT_DISAGREE)
+                if not as_json:
+                    click.echo(f"{path}: the explicit and Z3 engines agree on every verdict and "
+                               "counterexample length")
+            if engine == "both" and not as_json:
+                click.echo(text.report(result, path) + "\n")
+            result = z3_result
         results.append(result)
         diagrams: dict[str, str] = {}
         if not no_render:

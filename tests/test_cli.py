@@ -140,3 +140,16 @@ def test_usage_errors_exit_2():
     assert capmodel("verify").returncode == 2
     assert capmodel("verify", "specs/async.cap", "--max-states", "-5").returncode == 2
     assert capmodel("frobnicate").returncode == 2
+
+
+def test_engine_both_agrees_and_z3_json():
+    p = capmodel("verify", "specs/cp.cap", "--engine", "both", "--no-render")
+    assert p.returncode == 1
+    assert "the explicit and Z3 engines agree" in p.stdout
+    assert re.search(r"read_availability\s+VIOLATED\s+shortest counterexample 2 steps", p.stdout)
+    p = capmodel("verify", "specs/cp.cap", "--engine", "z3", "--json", "--no-render")
+    doc = json.loads(p.stdout)
+    assert doc["engine"] == "z3"
+    verdicts = {x["name"]: x["verdict"] for x in doc["properties"]}
+    assert verdicts["read_availability"] == "violated"
+    assert verdicts["no_stale_read"] in ("bounded", "proved")  # never "holds" from BMC alone

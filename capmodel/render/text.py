@@ -6,11 +6,21 @@ from ..trace import Trace
 
 VERDICT_WORDS = {"holds": "HOLDS", "violated": "VIOLATED", "incomplete": "INCOMPLETE",
                  "reached": "REACHED", "unreachable": "UNREACHABLE",
-                 "not reached within bounds": "INCOMPLETE"}
+                 "not reached within bounds": "INCOMPLETE",
+                 # the Z3 engine's own verdicts
+                 "proved": "PROVED", "bounded": "NO COUNTEREXAMPLE UP TO DEPTH {depth}",
+                 "not inductive": "NOT INDUCTIVE"}
+
+
+def verdict_words(p) -> str:
+    return VERDICT_WORDS.get(p.verdict, p.verdict.upper()).format(depth=getattr(p, "depth", "?"))
 
 
 def stats_line(result: CheckResult) -> str:
     s = result.stats
+    if result.engine != "explicit":
+        depth = getattr(result, "bmc_depth", s.depth)
+        return f"bounded model checking to depth {depth} and induction in {s.seconds:.2f} s"
     if s.complete:
         cover = "the whole state space"
     elif s.stopped_early:
@@ -33,13 +43,15 @@ def trace_lines(trace: Trace, indent: str = "  ") -> list[str]:
 def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = None) -> str:
     diagrams = diagrams or {}
     out = [f"{file}: system {result.spec} ({result.engine} engine)", stats_line(result), ""]
-    rows = [(p.name, VERDICT_WORDS[p.verdict], _detail(p, result)) for p in result.properties]
-    rows += [(f"reachable {r.name}", VERDICT_WORDS[r.verdict], _detail(r, result)) for r in result.reachables]
+    rows = [(p.name, verdict_words(p), _detail(p, result)) for p in result.properties]
+    rows += [(f"reachable {r.name}", verdict_words(r), _detail(r, result)) for r in result.reachables]
+    rows += [(f"lemma {m.name}", verdict_words(m), _detail(m, result)) for m in getattr(result, "lemmas", [])]
     if result.deadlock is not None:
         rows.append(("no deadlock", "VIOLATED", f"{len(result.deadlock.steps)} steps"))
     width = max([len(r[0]) for r in rows] + [8])
-    out.append(f"{'property':<{width}}  {'verdict':<11} detail")
-    out += [f"{name:<{width}}  {verdict:<11} {detail}".rstrip() for name, verdict, detail in rows]
+    vwidth = max([len(r[1]) for r in rows] + [11])
+    out.append(f"{'property':<{width}}  {'verdict':<{vwidth}} detail")
+    out += [f"{name:<{width}}  {verdict:<{vwidth}} {detail}".rstrip() for name, verdict, detail in rows]
     for p in result.properties:
         if p.trace is not None:
             out += ["", f"{p.name} is VIOLATED ({p.description}):"] + trace_lines(p.trace)
@@ -52,6 +64,8 @@ def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = Non
         if r.verdict == "unreachable":
             out += ["", f"reachable {r.name} can never happen: the spec may be vacuous; "
                     "check its faults and workload"]
+    for note in getattr(result, "notes", []):
+        out += ["", f"note: {note}"]
     if result.stats.complete and result.unfired:
         out += ["", "actions that never fired: " + ", ".join(result.unfired)]
     return "\n".join(out)
@@ -61,6 +75,12 @@ def _detail(p, result: CheckResult) -> str:
     if p.trace is not None:
         n = len(p.trace.steps)
         return f"{'shortest counterexample' if p.trace.kind == 'violation' else 'reached in'} {n} step{'s' * (n != 1)}"
+    if p.verdict == "proved":
+        return f"at every depth, by {getattr(p, 'method', 'induction')}"
+    if p.verdict == "bounded":
+        return "bounded model checking; not a proof"
+    if result.engine != "explicit":
+        return getattr(p, "method", "") or ""
     if p.verdict == "holds":
         return f"in all {result.stats.states:,} reachable states"
     if p.verdict == "unreachable":
