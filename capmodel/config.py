@@ -41,3 +41,4 @@ class SystemConfig:
     min_replicas: int = 0  # Redis min-replicas-to-write: refuse writes with fewer replicas in touch
     read_nodes: tuple[str, ...] = ()  # nodes clients may read from; () = as the read policy says
     client_partitions: bool = False  # a partition may cut a client off together with a node
+    lemmas: tuple[NamedCondition, ...] = ()  # helper invariants for induction proofs (checked too)

@@ -24,7 +24,8 @@ def check(model: Model, *, properties: list[str] | None = None, max_states: int 
           stop_when_decided: bool = True) -> CheckResult:
     started = time.perf_counter()
     successors = compile_successors(model)
-    invariants = [c for c in model.invariants if properties is None or c.name in properties]
+    # lemmas are invariants too: one that fails on a reachable state is wrong, and says so with a trace
+    invariants = [c for c in model.invariants + model.lemmas if properties is None or c.name in properties]
     inv_tests = [compile_predicate(c.expr) for c in invariants]
     reach_tests = [compile_predicate(c.expr) for c in model.reachables]
     done = compile_predicate(model.done)

@@ -75,6 +75,7 @@ class Model:
     invariants: list[Condition]  # must hold in every reachable state
     reachables: list[Condition]  # must hold in some reachable state
     done: Expr  # the workload is finished: a state without successors is no deadlock
+    lemmas: list[Condition] = field(default_factory=list)  # helper invariants: checked, and used by induction
     # Hooks given by the library that built the model (semantics/), so that
     # engines and outputs can tell a step in plain words without knowing what
     # the variables mean.

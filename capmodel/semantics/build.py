@@ -36,6 +36,7 @@ def build_model(cfg: SystemConfig) -> Model:
                    for c in cfg.invariants]
     reachables = [Condition(c.name.text, compiler.compile(c.expr), "must be reachable")
                   for c in cfg.reachables]
+    lemmas = [Condition(c.name.text, compiler.compile(c.expr), "lemma") for c in cfg.lemmas]
     done = X.and_(*(X.and_(X.ne(s, X.const(W_NOT_SENT)), X.ne(s, X.const(W_PENDING))) for s in st.wstatus),
                   *(X.ne(s, X.const(R_NOT_SENT)) for s in st.rstatus))
     story = Story(st)
@@ -47,6 +48,7 @@ def build_model(cfg: SystemConfig) -> Model:
         invariants=invariants,
         reachables=reachables,
         done=done,
+        lemmas=lemmas,
         narrate=story.narrate,
         view=story.view,
         participants=[f"client{c + 1}" for c in range(cfg.clients)]

@@ -186,5 +186,6 @@ class Spec:
     min_replicas: Number | None = None
     invariants: list[NamedCondition] = field(default_factory=list)
     reachables: list[NamedCondition] = field(default_factory=list)
+    lemmas: list[NamedCondition] = field(default_factory=list)  # helper invariants for Z3's induction
     # statement keyword ("replication", "ack_after", ...) -> the span of that whole statement
     spans: dict[str, Span] = field(default_factory=dict)

@@ -121,7 +121,7 @@ class _Build(Transformer):
             if kind == "extends":
                 spec.extends = value
                 continue
-            if kind in ("invariant", "reachable"):
+            if kind in ("invariant", "reachable", "lemma"):
                 cname = value.name.text
                 if cname in cond_seen:
                     first = cond_seen[cname]
@@ -130,7 +130,7 @@ class _Build(Transformer):
                         value.name.span, f"it was first defined at line {first.line}; give each condition its own name"))
                 else:
                     cond_seen[cname] = value.name.span
-                (spec.invariants if kind == "invariant" else spec.reachables).append(value)
+                {"invariant": spec.invariants, "reachable": spec.reachables, "lemma": spec.lemmas}[kind].append(value)
                 continue
             if kind in seen:
                 first = seen[kind]
@@ -243,6 +243,10 @@ class _Build(Transformer):
     def reachable(self, meta, children):
         span = self._span(meta)
         return ("reachable", ast.NamedCondition(self._name(children[1]), children[3], span), span)
+
+    def lemma(self, meta, children):
+        span = self._span(meta)
+        return ("lemma", ast.NamedCondition(self._name(children[1]), children[3], span), span)
 
     # expressions
     def _binary(self, meta, children):
@@ -368,6 +372,7 @@ _FORMS = {
     "CHECK": "`check no_acked_write_lost, no_stale_read`",
     "INVARIANT": "`invariant NAME: condition`",
     "REACHABLE": "`reachable NAME: condition`",
+    "LEMMA": "`lemma NAME: condition`",
 }
 _STATEMENT_TREES = {"nodes", "leader", "replication", "reads", "failover", "faults", "workload", "check",
                     "invariant", "reachable", "extends", "crashes", "partitions", "writes",

@@ -86,7 +86,7 @@ class _Validator:
         crashes, recover, partitions, client_partitions = self.check_faults()
         writes, read_count, clients = self.check_workload()
         checks = self.check_checks()
-        invariants, reachables = self.check_conditions(nodes, writes, read_count)
+        invariants, reachables, lemmas = self.check_conditions(nodes, writes, read_count)
         if self.diags:
             raise SpecError(self.sorted_diags())
         return SystemConfig(
@@ -94,7 +94,7 @@ class _Validator:
             replication=replication, acks_needed=acks, semi_sync_timeout=timeout, reads=reads,
             failover=failover, fencing=fencing, crashes=crashes, recover=recover, partitions=partitions,
             writes=writes, read_count=read_count, clients=clients, checks=tuple(checks),
-            invariants=tuple(invariants), reachables=tuple(reachables),
+            invariants=tuple(invariants), reachables=tuple(reachables), lemmas=tuple(lemmas),
             ack_after=ack_after, visibility=visibility,
             standbys=tuple(n.text for n in standbys.nodes) if standbys else (),
             standby_rule=standbys.rule.text if standbys else DEFAULT_STANDBY_RULE,
@@ -379,24 +379,25 @@ class _Validator:
     # ------------------------------------------------------------ conditions
 
     def check_conditions(self, nodes, writes, reads):
-        invariants: dict[str, ast.NamedCondition] = {}
-        reachables: dict[str, ast.NamedCondition] = {}
+        tables: dict[str, dict[str, ast.NamedCondition]] = {"invariant": {}, "reachable": {}, "lemma": {}}
         for spec in self.chain:  # base first: the child's condition of the same name wins
-            for c in spec.invariants:
-                invariants[c.name.text] = c
-            for c in spec.reachables:
-                reachables[c.name.text] = c
-        for name in invariants.keys() & reachables.keys():
-            c = reachables[name]
-            self.error("CAP211", f"'{name}' names both an invariant and a reachable condition", c.name.span,
-                       "give each condition its own name")
-        for c in [*invariants.values(), *reachables.values()]:
-            if c.name.text in cat.PROPERTIES:
-                self.error("CAP211", f"'{c.name.text}' is the name of a built-in property", c.name.span,
-                           "give your condition another name (built-in properties are chosen with `check`)")
+            for kind, items in (("invariant", spec.invariants), ("reachable", spec.reachables),
+                                ("lemma", spec.lemmas)):
+                for c in items:
+                    tables[kind][c.name.text] = c
+        seen: dict[str, str] = {}
+        for kind, table in tables.items():
+            for name, c in table.items():
+                if name in seen:
+                    self.error("CAP211", f"'{name}' names both {_an(seen[name])} and {_an(kind)}", c.name.span,
+                               "give each condition its own name")
+                seen.setdefault(name, kind)
+                if name in cat.PROPERTIES:
+                    self.error("CAP211", f"'{name}' is the name of a built-in property", c.name.span,
+                               "give your condition another name (built-in properties are chosen with `check`)")
         if nodes:  # without nodes every node name would be "unknown": skip, CAP301 says enough
             checker = _TypeChecker(self, nodes, writes, reads)
-            for kind, table in (("invariant", invariants), ("reachable", reachables)):
+            for kind, table in tables.items():
                 for c in table.values():
                     t = checker.check(c.expr, ())
                     if t not in ("bool", "error"):
@@ -405,7 +406,11 @@ class _Validator:
                                 else "write a condition (true or false), e.g. a comparison")
                         self.error("CAP402", f"the body of {kind} '{c.name.text}' is {_a(t)}, not a condition",
                                    c.expr.span, hint)
-        return list(invariants.values()), list(reachables.values())
+        return [list(t.values()) for t in tables.values()]
+
+
+def _an(kind: str) -> str:
+    return {"invariant": "an invariant", "reachable": "a reachable condition", "lemma": "a lemma"}[kind]
 
 
 def _a(t: str) -> str:
