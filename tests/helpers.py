@@ -32,7 +32,9 @@ NODES = [("master", "slave"), ("master", "slave1", "slave2")]
 
 
 @st.composite
-def systems(draw):
+def systems(draw, max_reads: int | None = None, max_clients: int | None = None):
+    """Small generated systems; three-node ones get the smaller workloads, to
+    keep each model under ~20k states."""
     nodes = draw(st.sampled_from(NODES))
     mode = draw(st.sampled_from(["async", "sync", "semi_sync", "quorum"]))
     acks = {"async": 0, "sync": len(nodes) - 1, "quorum": len(nodes) // 2,
@@ -44,6 +46,6 @@ def systems(draw):
         reads=draw(st.sampled_from(["master_only", "any_node", "cp", "ap"])),
         failover=failover, fencing=failover != "none" and draw(st.booleans()),
         crashes=draw(st.integers(0, 1)), recover=draw(st.booleans()), partitions=draw(st.integers(0, 1)),
-        # three-node systems get the smaller workloads, to keep each model under ~20k states
-        writes=draw(st.integers(1, 2)), read_count=draw(st.integers(0, 2 if len(nodes) == 2 else 1)),
-        clients=draw(st.integers(1, 2 if len(nodes) == 2 else 1)))
+        writes=draw(st.integers(1, 2)),
+        read_count=draw(st.integers(0, max_reads if max_reads is not None else 2 if len(nodes) == 2 else 1)),
+        clients=draw(st.integers(1, max_clients if max_clients is not None else 2 if len(nodes) == 2 else 1)))

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as hs
 
 from capmodel.engines import explicit
 from capmodel.engines.result import HOLDS, INCOMPLETE, REACHED, UNREACHABLE, VIOLATED
@@ -27,7 +26,7 @@ from capmodel.semantics.state import W_OK, SystemState
 from capmodel.syntax.load import load_spec
 from capmodel.trace import replay
 
-from helpers import config
+from helpers import config, systems
 
 SPECS = sorted(str(p) for p in Path(__file__).resolve().parent.parent.glob("specs/*.cap"))
 SPEC_BUDGET = 12.0  # seconds of Z3 per shipped spec (sync.cap needs ~2 min for its whole diameter of 20)
@@ -209,20 +208,8 @@ def test_negative_intermediates_keep_python_semantics():
 
 
 # ---------------------------------------------------------------- generated systems
-@hs.composite
-def small_systems(draw):
-    nodes = draw(hs.sampled_from([("master", "slave"), ("master", "slave1", "slave2")]))
-    mode = draw(hs.sampled_from(["async", "sync", "semi_sync", "quorum"]))
-    acks = {"async": 0, "sync": len(nodes) - 1, "quorum": len(nodes) // 2,
-            "semi_sync": draw(hs.integers(1, len(nodes) - 1))}[mode]
-    failover = draw(hs.sampled_from(["none", "promote_any", "promote_most_up_to_date"]))
-    return config(
-        nodes=nodes, replication=mode, acks_needed=acks,
-        semi_sync_timeout=mode == "semi_sync" and draw(hs.booleans()),
-        reads=draw(hs.sampled_from(["master_only", "any_node", "cp", "ap"])),
-        failover=failover, fencing=failover != "none" and draw(hs.booleans()),
-        crashes=draw(hs.integers(0, 1)), recover=draw(hs.booleans()), partitions=draw(hs.integers(0, 1)),
-        writes=draw(hs.integers(1, 2)), read_count=draw(hs.integers(0, 1)), clients=1)
+def small_systems():
+    return systems(max_reads=1, max_clients=1)
 
 
 @settings(max_examples=200, deadline=None, derandomize=True,
