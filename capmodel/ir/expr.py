@@ -225,16 +225,6 @@ def select(index: Expr, options: list[Expr]) -> Expr:
     return result
 
 
-def variables_of(e: Expr, into: set[int] | None = None) -> set[int]:
-    into = set() if into is None else into
-    if e.op == "var":
-        into.add(e.args[0])
-    elif e.op != "const":
-        for a in e.args:
-            variables_of(a, into)
-    return into
-
-
 def reduce_or(xs) -> Expr:
     """Bitwise or of many masks."""
     return reduce(bor, xs, const(0))

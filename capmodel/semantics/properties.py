@@ -12,14 +12,18 @@ from .state import (MASTER, R_ERROR, R_OK, R_TIMED_OUT, W_ERROR, W_OK, W_TIMED_O
                     writes_in, write_name, client_name)
 
 
+def held_by_every_master(st: SystemState, writes: Expr) -> Expr:
+    """Every live node that acts as master holds all of `writes`."""
+    return X.and_(*(X.implies(st.acts_as_master(n), X.subset(writes, st.log[n])) for n in range(st.N)))
+
+
 def no_acked_write_lost(st: SystemState) -> Expr:
-    acked = st.acked_mask()
-    return X.and_(*(X.implies(st.acts_as_master(n), X.subset(acked, st.log[n])) for n in range(st.N)))
+    return held_by_every_master(st, st.acked_mask())
 
 
 def no_read_of_lost_data(st: SystemState) -> Expr:
     read = X.reduce_or([X.ite(X.eq(st.rstatus[j], X.const(R_OK)), st.rseen[j], X.const(0)) for j in range(st.R)])
-    return X.and_(*(X.implies(st.acts_as_master(n), X.subset(read, st.log[n])) for n in range(st.N)))
+    return held_by_every_master(st, read)
 
 
 def no_stale_read(st: SystemState) -> Expr:

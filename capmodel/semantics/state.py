@@ -123,9 +123,6 @@ class SystemState:
         return X.var(len(self.variables) - 1)
 
     # ---------------------------------------------------------------- terms
-    def k(self, value: int) -> Expr:
-        return X.const(value)
-
     def is_role(self, n: int, role: int) -> Expr:
         return X.eq(self.role[n], X.const(role))
 
