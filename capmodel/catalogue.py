@@ -82,6 +82,7 @@ ATTRIBUTES: dict[str, dict[str, tuple[str | None, str, str]]] = {
         "is_fenced": (None, "bool", "the node was fenced at a failover and refuses writes"),
         "length": (None, "int", "how many writes the node holds"),
         "has": ("write", "bool", "the node holds that write"),
+        "acked": ("write", "bool", "the node's master has the node's ack for that write (never, without acks)"),
         "source": (None, "node", "the master this node replicates from"),
         "cut_from": ("node", "bool", "the link between the two nodes is cut"),
     },

@@ -6,6 +6,8 @@ from hypothesis import strategies as st
 from capmodel.catalogue import PROPERTIES
 from capmodel.config import SystemConfig
 from capmodel.engines import explicit
+from capmodel.ir import expr as X
+from capmodel.ir.model import Action, ActionInstance, Condition, Label, Model, Variable
 from capmodel.semantics.build import build_model
 
 
@@ -49,3 +51,15 @@ def systems(draw, max_reads: int | None = None, max_clients: int | None = None):
         writes=draw(st.integers(1, 2)),
         read_count=draw(st.integers(0, max_reads if max_reads is not None else 2 if len(nodes) == 2 else 1)),
         clients=draw(st.integers(1, max_clients if max_clients is not None else 2 if len(nodes) == 2 else 1)))
+
+
+def counter_model(limit: int, done_at: int, bad_at: int | None = None) -> Model:
+    """x counts up to `limit`; y toggles; `done` when x == done_at."""
+    x, y = X.var(0), X.var(1)
+    inc = ActionInstance("inc", (), X.lt(x, X.const(limit)), ((0, X.add(x, X.const(1))),),
+                         Label("local", "c", "x grows"))
+    flip = ActionInstance("flip", (), X.eq(y, X.const(0)), ((1, X.const(1)),), Label("local", "c", "y set"))
+    invariants = [Condition("small", X.TRUE if bad_at is None else X.lt(x, X.const(bad_at)))]
+    return Model("counter", [Variable("x", limit + 1, 0), Variable("y", 2, 0)],
+                 [Action("inc", (), (inc,)), Action("flip", (), (flip,))], invariants,
+                 [Condition("y_set", X.eq(y, X.const(1)))], X.eq(x, X.const(done_at)))

@@ -1,20 +1,10 @@
 """The explicit engine on hand-built IR models: it knows nothing of replication."""
 from capmodel.engines import explicit
 from capmodel.ir import expr as X
-from capmodel.ir.model import Action, ActionInstance, Condition, Label, Model, Variable
+from capmodel.ir.model import Condition
 from capmodel.trace import replay
 
-
-def counter_model(limit: int, done_at: int, bad_at: int | None = None) -> Model:
-    """x counts up to `limit`; y toggles; `done` when x == done_at."""
-    x, y = X.var(0), X.var(1)
-    inc = ActionInstance("inc", (), X.lt(x, X.const(limit)), ((0, X.add(x, X.const(1))),),
-                         Label("local", "c", "x grows"))
-    flip = ActionInstance("flip", (), X.eq(y, X.const(0)), ((1, X.const(1)),), Label("local", "c", "y set"))
-    invariants = [Condition("small", X.TRUE if bad_at is None else X.lt(x, X.const(bad_at)))]
-    return Model("counter", [Variable("x", limit + 1, 0), Variable("y", 2, 0)],
-                 [Action("inc", (), (inc,)), Action("flip", (), (flip,))], invariants,
-                 [Condition("y_set", X.eq(y, X.const(1)))], X.eq(x, X.const(done_at)))
+from helpers import counter_model
 
 
 def test_full_exploration_counts_and_holds():

@@ -36,9 +36,14 @@ class Found:
 
 @dataclass
 class BMCStatus:
-    depth: int = -1  # every depth <= this was fully checked for the goals open then
+    checked: dict[str, int] = field(default_factory=dict)  # goal -> every depth <= this was checked for it
     timed_out: bool = False
     found: dict[str, Found] = field(default_factory=dict)
+
+    def depth_of(self, names) -> int:
+        """Every depth up to this was checked for each of these goals (-1: none)."""
+        names = list(names)
+        return min((self.checked.get(n, -1) for n in names), default=-1)
 
 
 class OutOfTime(Exception):
@@ -137,24 +142,25 @@ class BMC:
                 open_.remove(g)
         return found
 
-    def run(self, goals: list[Goal], max_depth: int, deadline: Deadline, start: int | None = None,
+    def run(self, goals: list[Goal], max_depth: int, deadline: Deadline,
             on_depth=None, essential: set[str] | None = None) -> BMCStatus:
-        """Check depths start..max_depth (start: one past what was checked before)
-        until every goal is found. Goals already found are not looked for again.
-        A later call may drop goals but must not add any: the depths already
-        checked were checked only for the goals given then. With `essential`,
-        stop as soon as no goal of that set is open."""
+        """Check each goal at every depth up to max_depth that was not checked
+        for it before, shallowest first, until it is found. Goals may join a
+        later call: each goal remembers how deep it was checked. With
+        `essential`, stop as soon as no goal of that set is open."""
         st = self.status
-        t = st.depth + 1 if start is None else start
         open_ = [g for g in goals if g.name not in st.found]
+        t = min((st.checked.get(g.name, -1) + 1 for g in open_), default=max_depth + 1)
         try:
             while open_ and t <= max_depth:
                 if essential is not None and not any(g.name in essential for g in open_):
-                    break  # what is left (deadlocks, domains) is checked only as deep as the rest
-                for f in self.check_depth(t, open_, deadline):
+                    break
+                due = [g for g in open_ if st.checked.get(g.name, -1) < t]
+                for f in self.check_depth(t, due, deadline):
                     st.found[f.goal.name] = f
+                for g in due:
+                    st.checked[g.name] = t
                 open_ = [g for g in open_ if g.name not in st.found]
-                st.depth = max(st.depth, t)
                 if on_depth:
                     on_depth(t)
                 t += 1

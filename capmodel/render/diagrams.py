@@ -34,10 +34,14 @@ def inside(base: Path, *parts: str) -> Path:
 
 
 def counterexamples(result: CheckResult) -> list[tuple[str, Trace]]:
-    """(key, trace) for every violated property, then the deadlock, in report order."""
+    """(key, trace) for every violated property, the deadlock, every wrong lemma,
+    then every counterexample to induction (Z3), in report order."""
+    lemmas = getattr(result, "lemmas", [])
     out = [(p.name, p.trace) for p in result.properties if p.verdict == VIOLATED and p.trace is not None]
     if result.deadlock is not None:
         out.append(("deadlock", result.deadlock))
+    out += [(f"lemma {m.name}", m.trace) for m in lemmas if m.verdict == VIOLATED and m.trace is not None]
+    out += [(f"{p.name} cti", p.cti) for p in [*result.properties, *lemmas] if getattr(p, "cti", None)]
     return out
 
 

@@ -40,6 +40,34 @@ def trace_lines(trace: Trace, indent: str = "  ") -> list[str]:
     return lines
 
 
+def state_lines(view, prefix: str = "") -> list[str]:
+    """A state view (nested dicts, as the model's `view` hook gives) one line per
+    entity: `master: up, role follower, log [w2], source s2`."""
+    if not isinstance(view, dict):
+        return [f"{prefix}{view}"]
+    lines, flat = [], []
+    for key, value in view.items():
+        if isinstance(value, dict) and any(isinstance(v, dict) for v in value.values()):
+            lines += state_lines(value, prefix)
+        elif isinstance(value, dict) and value:
+            lines.append(f"{prefix}{key}: " + ", ".join(_field(k, v) for k, v in value.items()))
+        elif not isinstance(value, dict) and value not in ([], None):
+            flat.append(_field(key, value))
+    if flat:
+        lines.append(prefix + ", ".join(flat))
+    return lines
+
+
+def _field(key: str, value) -> str:
+    if value is True:
+        return key
+    if value is False:
+        return f"not {key}"
+    if isinstance(value, list):
+        return f"{key} [{', '.join(map(str, value))}]"
+    return f"{key} {value}"
+
+
 def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = None) -> str:
     diagrams = diagrams or {}
     out = [f"{file}: system {result.spec} ({result.engine} engine)", stats_line(result), ""]
@@ -60,6 +88,22 @@ def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = Non
     if result.deadlock is not None:
         out += ["", "deadlock: no action is enabled before the workload is done:"]
         out += trace_lines(result.deadlock)
+    for m in getattr(result, "lemmas", []):
+        if m.trace is not None:
+            out += ["", f"lemma {m.name} is VIOLATED: it is wrong, and no proof may assume it:"]
+            out += trace_lines(m.trace)
+            if f"lemma {m.name}" in diagrams:
+                out.append(f"  diagram: {diagrams[f'lemma {m.name}']}")
+    for p in [*result.properties, *getattr(result, "lemmas", [])]:
+        cti = getattr(p, "cti", None)
+        if cti is None:
+            continue
+        out += ["", f"why induction cannot prove {p.name} yet (a counterexample to induction):",
+                "  0. start in this state, which need not be reachable:"]
+        out += [f"       {line}" for line in state_lines(cti.initial)]
+        out += trace_lines(cti)
+        if f"{p.name} cti" in diagrams:
+            out.append(f"  diagram: {diagrams[f'{p.name} cti']}")
     for r in result.reachables:
         if r.verdict == "unreachable":
             out += ["", f"reachable {r.name} can never happen: the spec may be vacuous; "

@@ -110,6 +110,10 @@ class ExpressionCompiler:
         if kind == "node":
             if name == "has":
                 return self._per_element(arg, lambda i: X.has_bit(st.log[k], i))
+            if name == "acked":
+                if st.ackd is None:
+                    return X.FALSE
+                return self._per_element(arg, lambda i: X.has_bit(st.ackd[k], i))
             if name == "cut_from":
                 return self._per_element(arg, lambda m: st.link_cut(k, m))
             return {

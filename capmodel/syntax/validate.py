@@ -515,6 +515,10 @@ class _TypeChecker:
         elif e.op in ("+", "-"):
             want, result = "int", "int"
         elif e.op in ("<", "<=", ">", ">="):
+            # writes (and reads) are numbered in the order clients send them, so
+            # `v < w` means "v was sent before w"; nodes have no order
+            if lt == rt and lt in ("write", "read"):
+                return "bool"
             want, result = "int", "bool"
         else:  # == !=
             if "error" not in (lt, rt) and lt != rt:
