@@ -1,4 +1,4 @@
-"""The `capmodel` command: verify, check, properties.
+"""The `capmodel` command: verify, check, properties, cap, infer (and render, graph).
 
 Exit codes: 0 every checked property holds; 1 a property is violated (or a
 deadlock, or a `reachable` condition that can never happen); 2 invalid spec
@@ -221,6 +221,48 @@ def cap_command(specs, as_json, out_dir, no_render, max_states):
         click.echo("BUG: a spec is both consistent and available under a partition; please report it", err=True)
         sys.exit(4)
     sys.exit(EXIT_INCOMPLETE if any(r.under_partition == "INCOMPLETE" for r in rows) else EXIT_OK)
+
+
+@cli.command(name="infer")
+@click.argument("spec", type=click.Path(dir_okay=True))
+@click.option("--property", "-p", "properties", multiple=True, metavar="NAME",
+              help="Only this property (repeatable).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Seconds per property.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+def infer(spec, properties, timeout, as_json):
+    """Look for an inductive invariant with Z3's Spacer, check it, and offer its parts as lemmas.
+
+    Best effort, for small models: it proves what it can, and never without
+    an independent check of the invariant it found."""
+    from .engines import z3_chc
+    from .semantics.build import build_model
+
+    cfg = _load(spec)
+    if cfg is None:
+        sys.exit(EXIT_INVALID)
+    model = build_model(cfg)
+    names = [c.name for c in model.invariants]
+    unknown = [p for p in properties if p not in names]
+    if unknown:
+        click.echo(f"error: {spec} does not check {', '.join(unknown)}; it checks {', '.join(names)}", err=True)
+        sys.exit(EXIT_INVALID)
+    results = z3_chc.spacer_prove(model, list(properties) or None, timeout=timeout, lemmas=model.lemmas)
+    if as_json:
+        click.echo(json.dumps({"file": spec, "spec": model.name, "results": [
+            {"property": r.name, "verdict": r.verdict, "seconds": round(r.seconds, 3), "checked": r.checked,
+             "reason": r.reason, "invariant": r.invariant_text,
+             "suggestions": [{"text": s.text, "lemma": s.lemma, "needed": s.needed,
+                              "inductive_alone": s.inductive_alone} for s in r.suggestions]}
+            for r in results]}, indent=2))
+    else:
+        click.echo(f"{spec}: system {model.name} (Spacer)")
+        for r in results:
+            click.echo("")
+            click.echo(z3_chc.format_suggestions(r))
+    if any(r.verdict == z3_chc.VIOLATED for r in results):
+        sys.exit(EXIT_VIOLATED)
+    sys.exit(EXIT_OK if all(r.verdict == z3_chc.PROVED for r in results) else EXIT_INCOMPLETE)
 
 
 # `render` and `graph` live with the diagram code

@@ -131,3 +131,60 @@ def test_a_counterexample_to_induction_is_told_drawn_and_a_real_step(tmp_path):
     cti = lemma.cti
     index = {inst.name: k for k, inst in enumerate(model.instances())}
     assert apply(model, index[cti.steps[0].action], tuple(cti.initial_raw)) == tuple(cti.steps[0].raw)
+
+
+def _without(model, lemma_name):
+    import dataclasses
+    return dataclasses.replace(model, lemmas=[c for c in model.lemmas if c.name != lemma_name])
+
+
+def test_the_shipped_lemmas_prove_sync_for_every_depth():
+    model = build_model(load_text((ROOT / "specs/proofs/sync_lemmas.cap").read_text(),
+                                  str(ROOT / "specs/proofs/sync_lemmas.cap")))
+    assert all(p.verdict == HOLDS for p in check_lemmas_explicit(model, model.lemmas))
+    z = check_z3(model, timeout=120)
+    assert [p.verdict for p in z.properties] == [PROVED]
+    assert all(m.verdict == PROVED for m in z.lemmas), [(m.name, m.verdict) for m in z.lemmas]
+    # the heart of the argument cannot go: without it the step fails, with a CTI
+    weaker = check_z3(_without(model, "agree_up_to_acked"), max_depth=2, timeout=120)
+    (p,) = weaker.properties
+    assert p.verdict != PROVED
+    assert any(m.cti is not None for m in [*weaker.properties, *weaker.lemmas])
+
+
+def test_the_same_lemmas_prove_seven_nodes_and_six_writes():
+    from capmodel.syntax.load import load_spec
+
+    import dataclasses
+
+    # without the reachable conditions: BMC searches, not part of the proof
+    model = dataclasses.replace(build_model(load_spec(str(ROOT / "bench/specs/sync_n7_w6.cap"))), reachables=[])
+    assert len(model.lemmas) == 9 and sum(1 for v in model.variables if v.name.startswith("log[")) == 7
+    z = check_z3(model, timeout=600)
+    assert [p.verdict for p in z.properties] == [PROVED]
+    assert z.bmc_depth == -1  # induction alone: no bounded search
+
+
+def test_infer_proves_with_a_checked_invariant_whose_parts_are_true_lemmas(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "capmodel", "infer", "specs/cp.cap", "-p", "no_stale_read"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "no_stale_read: PROVED by Spacer" in run.stdout and "checked independently" in run.stdout
+    suggested = [line.strip() for line in run.stdout.splitlines() if line.strip().startswith("lemma spacer_")]
+    assert suggested
+    # the suggestions are spec text: added to the spec, every engine finds them true
+    text = (ROOT / "specs/cp.cap").read_text()
+    spec = tmp_path / "cp_with_lemmas.cap"
+    spec.write_text(text[:text.rindex("}")] + "\n".join(f"  {s}" for s in suggested) + "\n}\n")
+    from capmodel.syntax.load import load_spec
+
+    model = build_model(load_spec(str(spec)))
+    assert len(model.lemmas) == len(suggested)
+    assert all(p.verdict == HOLDS for p in check_lemmas_explicit(model, model.lemmas))
+
+
+def test_infer_never_proves_a_violated_property():
+    run = subprocess.run([sys.executable, "-m", "capmodel", "infer", "specs/async.cap", "-p",
+                          "no_acked_write_lost", "--timeout", "20"], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode in (1, 3), run.stdout  # violated, or out of time: never 0
+    assert "PROVED" not in run.stdout

@@ -173,11 +173,12 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
                 timed_out = True
                 break
             candidates = [Conjunct(n, kind, g) for n, (kind, g) in good.items()
-                          if n not in st.found and kind != "unreachable"]
-            if all(c.name in proved for c in candidates):
+                          if n not in st.found and n not in proved and kind != "unreachable"]
+            if not candidates:
                 break
+            facts = [Conjunct(n, good[n][0], good[n][1]) for n in proved]
             say(f"z3: {k}-induction over {len(candidates)} conditions")
-            ind = k_induction(tr, candidates, k, deadline, logic)
+            ind = k_induction(tr, candidates, k, deadline, logic, facts=facts)
             if ind.timed_out:
                 timed_out = True
                 break
@@ -185,7 +186,8 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
                 proved.setdefault(n, f"induction k={k}")
             for n, cti in ind.ctis.items():
                 ctis.setdefault(n, cti)  # the first (shortest) one: two states for k=1
-            if all(c.name in proved for c in candidates):
+            # deepening k is for the verdicts; "no deadlock" alone is not worth it
+            if all(c.name in proved for c in candidates if c.kind in ("property", "lemma")):
                 break
 
     # 2. BMC up to the bound for whatever is still open, knowing what was proved.
@@ -217,7 +219,7 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
              if kind == "unreachable" and n not in found]
     if prove and unmet and not timed_out and depth >= 0:
         facts = [Conjunct(n, good[n][0], good[n][1]) for n in proved]
-        ind = k_induction(tr, facts + unmet, 1, deadline, logic)
+        ind = k_induction(tr, unmet, 1, deadline, logic, facts=facts)
         timed_out = ind.timed_out
         for n in ind.proved:
             proved.setdefault(n, "induction k=1")

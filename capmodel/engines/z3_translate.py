@@ -1,4 +1,4 @@
-"""IR -> Z3: the only module of capmodel that imports z3.
+"""IR -> Z3: with z3_chc.py (Spacer), the only modules of capmodel that import z3.
 
 The model is translated once into a transition template over three sets of
 symbols: the state variables at step t, the same at step t+1, and an action

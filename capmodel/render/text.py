@@ -20,6 +20,8 @@ def stats_line(result: CheckResult) -> str:
     s = result.stats
     if result.engine != "explicit":
         depth = getattr(result, "bmc_depth", s.depth)
+        if depth < 0:
+            return f"induction (no bounded search was needed) in {s.seconds:.2f} s"
         return f"bounded model checking to depth {depth} and induction in {s.seconds:.2f} s"
     if s.complete:
         cover = "the whole state space"

@@ -91,6 +91,11 @@ def add_failover(st: SystemState, acts: ActionSet) -> None:
             updates = {st.role[n]: X.const(FOLLOWER), st.src[n]: X.const(p), st.wrote[n]: X.const(0)}
             if st.ackd is not None:
                 updates[st.ackd[n]] = X.const(0)
+                # a master that steps down forgets the acks its followers sent it
+                # (as a crash does, faults.py): they were kept in its memory
+                for f in range(st.N):
+                    if f not in (n, p):
+                        updates[st.ackd[f]] = X.ite(X.eq(st.src[f], X.const(n)), X.const(0), st.ackd[f])
             if st.in_touch is not None:
                 updates[st.in_touch[n]] = X.const(0)
             # a former master rejoins with its log flushed and applied; a follower keeps its positions

@@ -48,8 +48,11 @@ def add_log_shipping(st: SystemState, acts: ActionSet) -> None:
                            mname, fname))
             if st.ackd is not None:
                 acked = st.position(f, st.cfg.ack_after)
+                # only a log that is a prefix of the master's is acked: a node that
+                # diverged must discard first, as a rejoining PostgreSQL primary
+                # is rewound (pg_rewind) before it can stream from the new one
                 acts.add("ack", PAIR, (fname, mname),
-                         X.and_(linked, X.ne(st.ackd[f], acked)),
+                         X.and_(linked, prefix, X.ne(st.ackd[f], acked)),
                          {st.ackd[f]: acked},
                          Label("ack", fname, f"{fname} acks its {st.cfg.ack_after} position to {mname}",
                                fname, mname, "ACK"))

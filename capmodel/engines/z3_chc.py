@@ -1,0 +1,578 @@
+"""Automatic invariant inference with Z3's Spacer (constrained Horn clauses).
+
+k-induction needs the student's lemmas; Spacer (an IC3/PDR engine for Horn
+clauses) looks for an inductive invariant by itself. The model becomes
+
+    Init(s)                          -> Inv(s)
+    Inv(s) and T(s, sel, s2)         -> Inv(s2)     one rule: the action selector picks the instance
+    Inv(s) and not P(s)              -> false       the query
+
+Best effort. Measured (z3 5.4.1, 30 s a property): it proves the availability
+properties, cp.cap's no_stale_read and split_brain_fenced.cap's no_split_brain
+in 0.1-5 s, and sync/semisync no_acked_write_lost only at 2 nodes; at 3 nodes
+it runs out of time, and its counterexamples come 10-100x slower than BMC's.
+Its answer is never trusted: the invariant it returns is checked again with a
+plain solver (initiation, consecution, safety) before anything is called
+proved, then cut into conjuncts offered as lemmas, in the spec language where
+the variables allow it. Spacer's API is not among z3_translate's re-exports,
+so this module imports z3 itself.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import z3
+
+from ..ir.model import Condition, Model
+from .z3_translate import Translation, translate
+
+PROVED, VIOLATED, UNKNOWN, CHECK_FAILED = "proved", "violated", "unknown", "check failed"
+APIS = ("horn", "fixedpoint")
+# The HORN solver and the Fixedpoint object run the same engine. On the shipped
+# specs neither was faster throughout (each won some properties by up to 3x);
+# HORN returns `unknown` on a timeout where Fixedpoint raises, so it is the default.
+DEFAULT_API = "horn"
+CHECK_FLOOR = 5.0  # seconds the independent check and the conjunct analysis get at least
+
+
+@dataclass
+class Suggestion:
+    """One conjunct of the checked invariant, offered as a lemma."""
+
+    text: str  # z3 syntax with the model's variable names
+    lemma: str | None  # the same condition in the spec language, when it can be said there
+    holds_initially: bool | None  # None: not decided within the budget
+    inductive_alone: bool | None  # None: not decided within the budget
+    needed: bool | None  # in a minimal subset of conjuncts that is still inductive and implies P
+    formula: z3.BoolRef | None = field(default=None, repr=False)  # over the translation's s
+
+
+@dataclass
+class SpacerResult:
+    name: str
+    verdict: str  # proved | violated | unknown | check failed
+    seconds: float  # the whole property: Spacer, the check, the analysis of the conjuncts
+    invariant_text: str = ""
+    conjuncts: list[str] = field(default_factory=list)
+    checked: bool = False  # the invariant passed the independent check
+    reason: str = ""
+    suggestions: list[Suggestion] = field(default_factory=list)
+    invariant: z3.BoolRef | None = field(default=None, repr=False)  # Spacer's, over the translation's s
+    spacer_seconds: float = 0.0  # Spacer alone
+
+
+class _Budget:
+    def __init__(self, seconds: float) -> None:
+        self.end = time.perf_counter() + seconds
+
+    def ms(self) -> int:
+        return max(1, int((self.end - time.perf_counter()) * 1000))
+
+    def left(self) -> bool:
+        return time.perf_counter() < self.end
+
+
+# ------------------------------------------------------------------ Spacer
+def _initial(tr: Translation) -> z3.BoolRef:
+    # each symbol at its own width: widths differ per variable
+    return z3.And([x == z3.BitVecVal(v.initial, x.size()) for x, v in zip(tr.s, tr.model.variables)])
+
+
+def _spacer(tr: Translation, good: z3.BoolRef, budget: _Budget, api: str
+            ) -> tuple[str, z3.BoolRef | None, str]:
+    """(verdict, invariant over tr.s or None, reason) as Spacer answers."""
+    inv = z3.Function("Inv", *[x.sort() for x in tr.s], z3.BoolSort())
+    init, step = _initial(tr), tr.transition
+    if api == "fixedpoint":
+        fp = z3.Fixedpoint()
+        fp.set(engine="spacer")
+        fp.set("timeout", budget.ms())
+        fp.register_relation(inv)
+        fp.declare_var(*tr.s, *tr.s2, tr.sel)
+        fp.rule(inv(*tr.s), init)
+        fp.rule(inv(*tr.s2), [inv(*tr.s), step])
+        try:
+            answer = fp.query(z3.And(inv(*tr.s), z3.Not(good)))
+        except z3.Z3Exception as e:  # a timeout is raised as "canceled", not returned
+            return UNKNOWN, None, f"Spacer stopped: {e}"
+        if answer == z3.sat:
+            return VIOLATED, None, "Spacer found a reachable state that breaks it"
+        if answer == z3.unknown:
+            return UNKNOWN, None, f"Spacer gave up: {fp.reason_unknown()}"
+        # the strongest lemmas Spacer holds for Inv at every level: its invariant;
+        # Var(i) is the i-th argument of Inv
+        return PROVED, z3.substitute_vars(fp.get_cover_delta(-1, inv), *tr.s), ""
+    if api != "horn":
+        raise ValueError(f"unknown Spacer API {api!r}; choose one of {', '.join(APIS)}")
+    solver = z3.SolverFor("HORN")
+    solver.set("timeout", budget.ms())
+    every = [*tr.s, *tr.s2, tr.sel]
+    solver.add(z3.ForAll(tr.s, z3.Implies(init, inv(*tr.s))))
+    solver.add(z3.ForAll(every, z3.Implies(z3.And(inv(*tr.s), step), inv(*tr.s2))))
+    solver.add(z3.ForAll(tr.s, z3.Not(z3.And(inv(*tr.s), z3.Not(good)))))
+    answer = solver.check()  # sat: an interpretation of Inv exists, the property holds
+    if answer == z3.unsat:
+        return VIOLATED, None, "Spacer found a reachable state that breaks it"
+    if answer == z3.unknown:
+        return UNKNOWN, None, f"Spacer gave up: {solver.reason_unknown()}"
+    # Read Inv's interpretation directly: model.eval(Inv(s), model_completion=True)
+    # gave True or False instead of the formula in some runs (z3 5.4.1).
+    interp = solver.model()[inv]
+    if interp is None:
+        return UNKNOWN, None, "Spacer answered sat but gave no interpretation of Inv"
+    body = interp.else_value()
+    for k in range(interp.num_entries() - 1, -1, -1):
+        entry = interp.entry(k)
+        at = z3.And([z3.Var(i, x.sort()) == entry.arg_value(i) for i, x in enumerate(tr.s)])
+        body = z3.If(at, entry.value(), body)
+    return PROVED, z3.substitute_vars(body, *tr.s), ""
+
+
+# ------------------------------------------------------------------ the independent check
+def _holds(claim_negated: list, budget: _Budget) -> bool | None:
+    """True when the conjunction is unsatisfiable (the claim holds), False when a
+    model refutes it, None when the solver could not say within the budget."""
+    if not budget.left():
+        return None
+    s = z3.SolverFor("QF_BV")
+    s.set("timeout", budget.ms())
+    s.add(*claim_negated)
+    answer = s.check()
+    return True if answer == z3.unsat else False if answer == z3.sat else None
+
+
+def check_invariant(tr: Translation, inv: z3.BoolRef, good: z3.BoolRef, timeout: float = 30.0
+                    ) -> tuple[bool | None, str]:
+    """Is J = inv and every variable in its domain an inductive invariant that
+    implies `good`? (True, "") when all three checks pass; (False, which failed)
+    when one is refuted; (None, why) when a solver could not decide. The domain
+    is part of J so that consecution may assume it, and is itself re-checked."""
+    budget = _Budget(timeout)
+    nxt = z3.substitute(inv, *zip(tr.s, tr.s2))
+    nxt_domain = z3.substitute(tr.domain, *zip(tr.s, tr.s2))
+    checks = [
+        ("initiation", "the initial state does not satisfy it", [_initial(tr), z3.Not(z3.And(inv, tr.domain))]),
+        ("consecution", "it is not inductive: a step from a state satisfying it leads to one that does not",
+         [inv, tr.domain, tr.transition, z3.Not(z3.And(nxt, nxt_domain))]),
+        ("safety", "it does not imply the property", [inv, tr.domain, z3.Not(good)]),
+    ]
+    for label, failure, negated in checks:
+        ok = _holds(negated, budget)
+        if ok is None:
+            return None, f"the independent check ({label}) was not decided within the time budget"
+        if not ok:
+            return False, failure
+    return True, ""
+
+
+# ------------------------------------------------------------------ conjuncts
+def _conjuncts(f: z3.BoolRef) -> list[z3.BoolRef]:
+    f = z3.simplify(f)
+    if z3.is_and(f):
+        return [c for a in f.children() for c in _conjuncts(a)]
+    return [] if z3.is_true(f) else [f]
+
+
+def _analyse(tr: Translation, parts: list[z3.BoolRef], good: z3.BoolRef, budget: _Budget
+             ) -> list[Suggestion]:
+    init = _initial(tr)
+
+    def inductive(fs: list, goal: bool) -> bool | None:
+        # as in check_invariant: the domain is part of the invariant
+        j = z3.And(*fs, tr.domain)
+        nxt = z3.substitute(j, *zip(tr.s, tr.s2))
+        step = _holds([j, tr.transition, z3.Not(nxt)], budget)
+        if not goal or step is not True:
+            return step
+        return _holds([j, z3.Not(good)], budget)
+
+    # Greedy: drop each conjunct the rest can do without. What is left is a
+    # minimal (not minimum) inductive strengthening of the property.
+    keep = list(range(len(parts)))
+    decided = True
+    for i in range(len(parts)):
+        rest = [k for k in keep if k != i]
+        ok = inductive([parts[k] for k in rest], goal=True)
+        if ok is None:
+            decided = False
+            break
+        if ok:
+            keep = rest
+    out = []
+    for i, p in enumerate(parts):
+        out.append(Suggestion(
+            text=readable(tr.model, p, tr.s),
+            lemma=render_lemma(tr.model, p, tr.s),
+            holds_initially=_holds([init, z3.Not(p)], budget),
+            inductive_alone=inductive([p], goal=False),
+            needed=(i in keep) if decided else None,
+            formula=p))
+    return out
+
+
+# ------------------------------------------------------------------ the spec language
+# What a variable's value means, as the spec language says it (semantics/state.py
+# and semantics/expressions.py). Only what has an attribute is rendered.
+_WRITE_STATUS = [("not {x}.issued", {0}), ("{x}.pending", {1}), ("{x}.acked", {2}), ("{x}.failed", {3}),
+                 ("{x}.unanswered", {4, 5})]
+_READ_STATUS = [("not {x}.issued", {0}), ("{x}.ok", {1}), ("{x}.failed", {2}), ("{x}.unanswered", {3, 4})]
+_ROLES = ["{x}.is_follower", "{x}.is_master", "{x}.is_fenced"]
+
+
+def _names(model: Model) -> tuple[list[str], int]:
+    nodes = [v.name[3:-1] for v in model.variables if v.name.startswith("up[")]
+    writes = sum(1 for v in model.variables if re.fullmatch(r"status\[w\d+\]", v.name))
+    return nodes, writes
+
+
+def _one_of(values: set[int], size: int, words) -> str | None:
+    """`x in values` by the words for each value, or by its complement."""
+    if not values:
+        return "false"
+    if len(values) == size:
+        return "true"
+    rest = set(range(size)) - values
+    if len(rest) < len(values):
+        w = [words(v) for v in sorted(rest)]
+        if None in w:
+            return None
+        if len(w) == 1:
+            return w[0].replace(" == ", " != ") if " == " in w[0] else f"not {w[0]}"
+        return "not (" + " or ".join(w) + ")"
+    w = [words(v) for v in sorted(values)]
+    return None if None in w else " or ".join(w)
+
+
+def _statuses(x: str, values: set[int], table) -> str | None:
+    """`x in values` for a status, by the attributes that name groups of codes."""
+    chosen = [t for t, vs in table if vs <= values]
+    if set().union(*[vs for _, vs in table if vs <= values]) != values:
+        return None  # splits a group the spec language cannot tell apart
+    if not chosen:
+        return "false"
+    if len(chosen) == len(table):
+        return "true"
+    others = [t for t, vs in table if not vs <= values]
+    pick = chosen if len(chosen) <= len(others) else others
+    text = " or ".join(t.format(x=x) for t in pick)
+    if pick is chosen:
+        return text
+    return f"not ({text})" if len(pick) > 1 else text[4:] if text.startswith("not ") else f"not {text}"
+
+
+def _mask(values: set[int], bits: int, atom, count: str | None = None, nonzero: str | None = None
+          ) -> str | None:
+    """A set of bit masks as a condition on single bits (atom(i): bit i is set):
+    one bit, one bit clear, a range of the number of bits set (`count`), any bit
+    set (`nonzero`), or a disjunction of exact masks when small."""
+    every = set(range(1 << bits))
+    if nonzero and values == every - {0}:
+        return nonzero
+    if nonzero and values == {0}:
+        return f"not {nonzero}"
+    for i in range(bits):
+        on = {m for m in every if m >> i & 1}
+        if values == on:
+            return atom(i)
+        if values == every - on:
+            return f"not {atom(i)}"
+    if count and values and values != every:
+        sizes = {bin(m).count("1") for m in values}
+        if values == {m for m in every if bin(m).count("1") in sizes}:
+            text = _interval(count, sizes, bits + 1)
+            if text is not None:
+                return text
+    if not values:
+        return "false"
+    if values == every:
+        return "true"
+    if len(values) > 4:
+        return None
+
+    def exactly(m: int) -> str:
+        return " and ".join(atom(i) if m >> i & 1 else f"not {atom(i)}" for i in range(bits))
+    if len(values) == 1:
+        return exactly(next(iter(values)))
+    return " or ".join(f"({exactly(m)})" for m in sorted(values))
+
+
+def _interval(x: str, values: set[int], size: int) -> str | None:
+    """`x in values` as comparisons, when the values are a range of 0..size-1."""
+    lo, hi = min(values, default=0), max(values, default=-1)
+    if not values or values != set(range(lo, hi + 1)):
+        return None
+    if lo == hi:
+        return f"{x} == {lo}"
+    if lo == 0:
+        return "true" if hi == size - 1 else f"{x} <= {hi}"
+    return f"{x} >= {lo}" if hi == size - 1 else f"{x} >= {lo} and {x} <= {hi}"
+
+
+def _value_set(model: Model, index: int, values: set[int]) -> str | None:
+    """`variable in values` in the spec language, or None."""
+    v = model.variables[index]
+    nodes, writes = _names(model)
+    m = re.fullmatch(r"(\w+)\[(\w+)\]", v.name)
+    kind, who = (m.group(1), m.group(2)) if m else (v.name, "")
+    node = lambda k: nodes[k] if 0 <= k < len(nodes) else None  # noqa: E731
+    write = lambda i: f"w{i + 1}"  # noqa: E731
+    if kind == "up":
+        return _one_of(values, 2, lambda k: f"{who}.up" if k else f"{who}.crashed")
+    if kind == "role":
+        return _one_of(values, 3, lambda k: _ROLES[k].format(x=who))
+    if kind in ("log", "acked_to_master", "seen") and v.size == 1 << writes:
+        attr = {"log": "has", "acked_to_master": "acked", "seen": "saw"}[kind]
+        count = {"log": f"{who}.length", "seen": f"{who}.seen"}.get(kind)
+        return _mask(values, writes, lambda i: f"{who}.{attr}({write(i)})", count)
+    if kind == "source":
+        return _one_of(values, v.size, lambda k: f"{who}.source == {node(k)}" if node(k) else None)
+    if kind == "node":
+        return _one_of(values, v.size, lambda k: f"{who}.node == {node(k)}" if node(k) else None)
+    if kind == "client":
+        return _one_of(values, v.size, lambda k: f"{who}.client == {k + 1}")
+    if kind == "status":
+        return _statuses(who, values, _WRITE_STATUS if who.startswith("w") else _READ_STATUS)
+    if kind == "primary":
+        return _one_of(values, v.size, lambda k: f"primary == {node(k)}" if node(k) else None)
+    if kind in ("term", "crashes", "partitions"):
+        return _interval(kind, values, v.size) or _one_of(values, v.size, lambda k: f"{kind} == {k}")
+    if kind == "cut_links":
+        pairs = [(a, b) for a in range(len(nodes)) for b in range(a + 1, len(nodes))]
+        if v.size != 1 << len(pairs):
+            return None
+        return _mask(values, len(pairs), lambda i: f"{nodes[pairs[i][0]]}.cut_from({nodes[pairs[i][1]]})",
+                     nonzero="partitioned")
+    return None  # ghosts and details with no attribute (acked_at, acked_writes_as_master, ...)
+
+
+def _symbols(f: z3.ExprRef, index: dict) -> list[int]:
+    seen, todo, out = set(), [f], set()
+    while todo:
+        t = todo.pop()
+        if t.get_id() in seen:
+            continue
+        seen.add(t.get_id())
+        if z3.is_const(t) and t.get_id() in index:
+            out.add(index[t.get_id()])
+        todo.extend(t.children())
+    return sorted(out)
+
+
+_ENUMERATE = 64  # the most valuations of a leaf's variables worth listing
+
+
+def render_lemma(model: Model, f: z3.BoolRef, s: list[z3.BitVecRef]) -> str | None:
+    """f (over s) in the spec's condition syntax, or None when some part has no
+    spec-language wording. Connectives are kept; each leaf over one variable is
+    rendered from the set of domain values satisfying it, a leaf over two as
+    `x in A implies y in B` clauses."""
+    text = _Renderer(model, s, strict=True).top(f)
+    return text if text is not None and len(text) < 400 else None
+
+
+def readable(model: Model, f: z3.BoolRef, s: list[z3.BitVecRef]) -> str:
+    """f with each one-variable leaf as `x == k`, `x != k` or `x in {...}` over
+    its domain values (z3 writes them as bit extractions); other leaves in z3 syntax."""
+    return _Renderer(model, s, strict=False).top(f)
+
+
+class _Renderer:
+    def __init__(self, model: Model, s: list[z3.BitVecRef], strict: bool) -> None:
+        self.model, self.s, self.strict = model, s, strict
+        self.index = {x.get_id(): i for i, x in enumerate(s)}
+
+    def truth(self, g, assignment: dict[int, int]) -> bool | None:
+        s = self.s
+        r = z3.simplify(z3.substitute(g, *[(s[i], z3.BitVecVal(k, s[i].size())) for i, k in assignment.items()]))
+        return True if z3.is_true(r) else False if z3.is_false(r) else None
+
+    def values(self, g, i: int) -> set[int]:
+        return {k for k in range(self.model.variables[i].size) if self.truth(g, {i: k})}
+
+    def one(self, i: int, vals: set[int]) -> str | None:
+        if self.strict:
+            return _value_set(self.model, i, vals)
+        v = self.model.variables[i]
+        rest = set(range(v.size)) - vals
+        if not vals or not rest:
+            return "true" if vals else "false"
+        if len(vals) == 1:
+            return f"{v.name} == {next(iter(vals))}"
+        if len(rest) == 1:
+            return f"{v.name} != {next(iter(rest))}"
+        return f"{v.name} in {{{', '.join(map(str, sorted(vals)))}}}"
+
+    def leaf(self, g) -> str | None:
+        vs = _symbols(g, self.index)
+        sizes = [self.model.variables[i].size for i in vs]
+        if not vs:
+            t = self.truth(g, {})
+            return None if t is None else "true" if t else "false"
+        if len(vs) == 1 and sizes[0] <= _ENUMERATE:
+            return self.one(vs[0], self.values(g, vs[0]))
+        if len(vs) == 2 and sizes[0] * sizes[1] <= _ENUMERATE:
+            for a, b in (vs, vs[::-1]):
+                # for each value of a, the values of b allowed: clauses "a in A implies b in B"
+                allowed: dict[frozenset, set[int]] = {}
+                for ka in range(self.model.variables[a].size):
+                    ok = frozenset(kb for kb in range(self.model.variables[b].size)
+                                   if self.truth(g, {a: ka, b: kb}))
+                    allowed.setdefault(ok, set()).add(ka)
+                clauses = []
+                for ok, kas in allowed.items():
+                    if len(ok) == self.model.variables[b].size:
+                        continue
+                    lhs, rhs = self.one(a, kas), self.one(b, set(ok))
+                    if lhs is None or rhs is None:
+                        break
+                    clauses.append(f"({lhs}) implies ({rhs})" if rhs != "false" else f"not ({lhs})")
+                else:
+                    return " and ".join(f"({c})" for c in clauses) or "true"
+        return None
+
+    def walk(self, g) -> str | None:
+        if len(_symbols(g, self.index)) == 1:
+            text = self.leaf(g)  # whatever its connectives, one variable reads best as a set of values
+            if text is not None:
+                return text
+        if not self.strict and z3.is_not(g) and z3.is_eq(g.arg(0)) and not _bitwise(g):
+            return _plain(g.arg(0).arg(0)) + " != " + _plain(g.arg(0).arg(1))
+        if z3.is_and(g) or z3.is_or(g):
+            parts = [self.walk(c) for c in g.children()]
+            if None in parts:
+                return None
+            unit, zero = ("true", "false") if z3.is_and(g) else ("false", "true")
+            if zero in parts:
+                return zero
+            parts = [p for p in parts if p != unit] or [unit]  # a leaf may be constant on the domain
+            word = " and " if z3.is_and(g) else " or "
+            return word.join(f"({p})" for p in parts)
+        if z3.is_not(g):
+            inner = self.walk(g.arg(0))
+            return None if inner is None else f"not ({inner})"
+        if z3.is_implies(g):
+            a, b = self.walk(g.arg(0)), self.walk(g.arg(1))
+            return None if a is None or b is None else f"({a}) implies ({b})"
+        if not self.strict and len(_symbols(g, self.index)) > 1 and not _bitwise(g):
+            return _plain(g)  # `x == y` reads better than its table of values
+        text = self.leaf(g)
+        if text is None and not self.strict:
+            text = _plain(g)
+        return text
+
+    def top(self, f) -> str | None:
+        # the whole conjunct as one leaf first: over one or two variables that
+        # gives the plainest wording; otherwise go through its connectives.
+        # Every part is parenthesised (precedence in the spec language is
+        # implies < or < and < not), then the parentheses around atoms dropped.
+        text = self.leaf(f) or self.walk(f)
+        if text is None:
+            return None
+        while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+            text = text[1:-1]
+        return _unwrap_atoms(text)
+
+
+def _bitwise(f: z3.ExprRef) -> bool:
+    """Does f take bits apart (Extract, Concat, ~, &, |): then a table of values reads better."""
+    bitwise = {z3.Z3_OP_EXTRACT, z3.Z3_OP_CONCAT, z3.Z3_OP_BNOT, z3.Z3_OP_BAND, z3.Z3_OP_BOR,
+               z3.Z3_OP_BXOR, z3.Z3_OP_BIT2BOOL}
+    todo = [f]
+    while todo:
+        t = todo.pop()
+        if z3.is_app(t) and t.decl().kind() in bitwise:
+            return True
+        todo.extend(t.children())
+    return False
+
+
+def _plain(f: z3.ExprRef) -> str:
+    return re.sub(r"\s+", " ", str(f))
+
+
+def _unwrap_atoms(text: str) -> str:
+    """Drop the parentheses around a single atom (no spaces inside), but not the
+    argument parentheses of an attribute like `has(w1)`."""
+    return re.sub(r"(?<![\w.])\(([\w.\[\]]+(?:\(\w+\))?)\)", r"\1", text)
+
+
+def _balanced(t: str) -> bool:
+    depth = 0
+    for ch in t:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+# ------------------------------------------------------------------ the facade
+def spacer_prove(model: Model, property_names: Sequence[str] | None = None, timeout: float = 30.0,
+                 lemmas: Sequence[Condition] = (), api: str = DEFAULT_API) -> list[SpacerResult]:
+    """Ask Spacer for an inductive invariant proving each invariant of the model
+    (those named, or all). `timeout` (seconds) bounds each property: Spacer,
+    then the independent check and the conjunct analysis in what is left (at
+    least CHECK_FLOOR seconds, so a proof found late is not thrown away).
+    `lemmas` are proved together with the property (the query is P and every
+    lemma); when that fails the property alone is asked again, so that a wrong
+    lemma cannot make a property look violated."""
+    lemmas = list(lemmas)
+    tr = translate(model, extra=lemmas)
+    extra = [tr.condition(f"lemma {c.name}", c.expr) for c in lemmas]
+    wanted = [c for c in model.invariants if property_names is None or c.name in property_names]
+    if property_names is not None:
+        missing = set(property_names) - {c.name for c in wanted}
+        if missing:
+            raise ValueError(f"no invariant named {', '.join(sorted(missing))} in model {model.name}")
+    results = []
+    for c in wanted:
+        started = time.perf_counter()
+        budget = _Budget(timeout)
+        good = tr.condition(c.name, c.expr)
+        verdict, inv, reason = _spacer(tr, z3.And(good, *extra), budget, api)
+        if verdict == VIOLATED and extra and budget.left():
+            verdict, inv, reason = _spacer(tr, good, budget, api)
+            if verdict == PROVED:
+                reason = "a lemma fails in a reachable state; the property alone was proved"
+            elif verdict == UNKNOWN:
+                reason += "; with the lemmas, some reachable state breaks the property or a lemma"
+        r = SpacerResult(c.name, verdict, 0.0, reason=reason, spacer_seconds=time.perf_counter() - started)
+        if verdict == PROVED:
+            r.invariant, r.invariant_text = inv, _plain(z3.simplify(inv))
+            # A proof found at the end of the budget still gets a few seconds to be
+            # checked: unchecked, it would be thrown away.
+            budget = _Budget(max(budget.end - time.perf_counter(), min(CHECK_FLOOR, timeout)))
+            ok, why = check_invariant(tr, inv, good, budget.end - time.perf_counter())
+            r.checked = ok is True
+            if ok is False:
+                r.verdict, r.reason = CHECK_FAILED, f"Spacer's invariant failed the independent check: {why}"
+            elif ok is None:
+                r.verdict, r.reason = UNKNOWN, f"Spacer claims a proof, but {why}"
+            else:
+                # a conjunct true in every state within the domains says nothing
+                parts = [p for p in _conjuncts(inv) if _holds([tr.domain, z3.Not(p)], budget) is not True]
+                r.suggestions = _analyse(tr, parts, good, budget)
+                r.conjuncts = [sug.text for sug in r.suggestions]
+        r.seconds = time.perf_counter() - started
+        results.append(r)
+    return results
+
+
+def format_suggestions(result: SpacerResult) -> str:
+    """The verdict and, for a checked proof, the conjuncts as lemma suggestions."""
+    head = f"{result.name}: {result.verdict.upper()} by Spacer ({result.seconds:.2f} s)"
+    if result.verdict == PROVED:
+        head += ", invariant checked independently"
+    lines = [head + (f" - {result.reason}" if result.reason else "")]
+    if result.verdict == VIOLATED:
+        lines.append("  run the z3 engine (BMC) for a shortest counterexample")
+    for k, sug in enumerate(result.suggestions, 1):
+        flags = [w for w, on in (("needed", sug.needed), ("inductive alone", sug.inductive_alone)) if on]
+        if sug.holds_initially is False:  # cannot happen after the check passed; said if it does
+            flags.append("NOT true initially")
+        lines.append(f"  {k}. {sug.text}" + (f"   [{', '.join(flags)}]" if flags else ""))
+        if sug.lemma is not None:
+            lines.append(f"     lemma spacer_{k}: {sug.lemma}")
+    return "\n".join(lines)

@@ -1,0 +1,238 @@
+"""Spacer (CHC) invariant inference: what it proves is re-checked here, by
+the module's own checker and by every reachable state of the explicit
+search; the lemma suggestions in the spec language are compiled back by the
+spec compiler and compared with the conjunct they render."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+import z3
+from z3.z3util import get_vars
+
+from capmodel.engines.z3_chc import (CHECK_FAILED, PROVED, UNKNOWN, VIOLATED, check_invariant,
+                                     format_suggestions, render_lemma, spacer_prove)
+from capmodel.engines.z3_translate import translate
+from capmodel.ir.pycompile import compile_successors
+from capmodel.semantics.build import build_model
+from capmodel.syntax.load import load_spec, load_text
+
+ROOT = Path(__file__).resolve().parent.parent
+BUDGET = 30.0  # seconds per property; these all take well under 5 s
+
+# properties that hold and that Spacer proves quickly
+SMALL_PROOFS = [("cp.cap", "no_stale_read"), ("ap.cap", "read_availability"),
+                ("async.cap", "write_availability"), ("split_brain_fenced.cap", "no_split_brain")]
+
+
+@lru_cache(maxsize=None)
+def model(spec: str):
+    return build_model(load_spec(str(ROOT / "specs" / spec)))
+
+
+@lru_cache(maxsize=None)
+def proof(spec: str, prop: str, api: str = "horn"):
+    (r,) = spacer_prove(model(spec), [prop], timeout=BUDGET, api=api)
+    return r
+
+
+def reachable_states(m):
+    successors = compile_successors(m)
+    seen, todo = {m.initial_state}, [m.initial_state]
+    while todo:
+        for _, t in successors(todo.pop()):
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return seen
+
+
+def holds_in(f, tr, state) -> bool:
+    pairs = [(x, z3.BitVecVal(v, x.size())) for x, v in zip(tr.s, state)]
+    r = z3.simplify(z3.substitute(f, *pairs))
+    assert z3.is_true(r) or z3.is_false(r), r
+    return z3.is_true(r)
+
+
+def holds_everywhere(f, tr, states) -> bool:
+    """f in every state; evaluated once per distinct valuation of its variables
+    (29,494 states of async.cap would take 20 s one by one)."""
+    names = {str(x) for x in get_vars(f)}
+    used = [i for i, x in enumerate(tr.s) if str(x) in names]
+    views = {tuple(st[i] for i in used) for st in states}
+    for view in views:
+        pairs = [(tr.s[i], z3.BitVecVal(v, tr.s[i].size())) for i, v in zip(used, view)]
+        r = z3.simplify(z3.substitute(f, *pairs))
+        assert z3.is_true(r) or z3.is_false(r), r
+        if z3.is_false(r):
+            return False
+    return True
+
+
+def good_of(m, prop):
+    tr = translate(m)
+    c = next(c for c in m.invariants if c.name == prop)
+    return tr, tr.condition(c.name, c.expr)
+
+
+@pytest.mark.parametrize("spec,prop", SMALL_PROOFS)
+def test_proofs_pass_the_independent_check_and_cover_every_reachable_state(spec, prop):
+    r = proof(spec, prop)
+    assert r.verdict == PROVED, r.reason
+    assert r.checked and r.invariant is not None
+    m = model(spec)
+    tr, good = good_of(m, prop)
+    # the module's checker again, and a state-by-state check it cannot influence
+    assert check_invariant(tr, r.invariant, good) == (True, "")
+    states = reachable_states(m)
+    assert holds_everywhere(r.invariant, tr, states)
+    # the conjuncts are the invariant: together they are as strong as it
+    whole = z3.And(*[sug.formula for sug in r.suggestions]) if r.suggestions else z3.BoolVal(True)
+    s = z3.Solver()
+    s.add(tr.domain, whole != r.invariant)
+    assert s.check() == z3.unsat
+    for sug in r.suggestions:
+        assert sug.holds_initially and holds_in(sug.formula, tr, m.initial_state)
+    # the conjuncts marked needed are an inductive invariant that implies the property
+    needed = [sug.formula for sug in r.suggestions if sug.needed]
+    core = z3.And(*needed) if needed else z3.BoolVal(True)
+    assert check_invariant(tr, core, good) == (True, "")
+
+
+def test_the_fixedpoint_api_proves_and_checks_too():
+    r = proof("cp.cap", "no_stale_read", "fixedpoint")
+    assert r.verdict == PROVED and r.checked, r.reason
+    tr, good = good_of(model("cp.cap"), "no_stale_read")
+    assert holds_everywhere(r.invariant, tr, reachable_states(model("cp.cap")))
+
+
+def test_violated_properties_are_never_proved():
+    for spec, prop in [("async.cap", "no_acked_write_lost"), ("cp.cap", "read_availability")]:
+        r = proof(spec, prop)
+        assert r.verdict == VIOLATED, (spec, prop, r.verdict, r.reason)
+        assert not r.checked and r.invariant is None and not r.suggestions
+        assert "VIOLATED" in format_suggestions(r)
+
+
+def test_the_checker_rejects_wrong_invariants():
+    m = model("cp.cap")
+    tr, good = good_of(m, "no_stale_read")
+    ok, why = check_invariant(tr, z3.BoolVal(True), good)  # inductive, but says nothing
+    assert ok is False and "imply the property" in why
+    ok, why = check_invariant(tr, z3.BoolVal(False), good)  # implies everything, excludes the start
+    assert ok is False and "initial state" in why
+    # the property alone holds initially and implies itself, but is not inductive (docs/z3.md)
+    ok, why = check_invariant(tr, good, good)
+    assert ok is False and "not inductive" in why
+    # Spacer's invariant without one of the conjuncts it needs
+    r = proof("cp.cap", "no_stale_read")
+    needed = [k for k, sug in enumerate(r.suggestions) if sug.needed]
+    assert needed
+    for k in needed:
+        weaker = z3.And(*[sug.formula for j, sug in enumerate(r.suggestions) if j != k])
+        assert check_invariant(tr, weaker, good)[0] is False
+
+
+def test_a_tiny_budget_gives_unknown_not_a_crash():
+    m = model("sync.cap")
+    for api in ("horn", "fixedpoint"):
+        (r,) = spacer_prove(m, ["no_acked_write_lost"], timeout=0.01, api=api)
+        assert r.verdict == UNKNOWN and not r.checked and r.reason
+        assert r.verdict in format_suggestions(r).lower()
+
+
+def test_unknown_property_names_are_refused():
+    with pytest.raises(ValueError, match="no_such_property"):
+        spacer_prove(model("cp.cap"), ["no_such_property"])
+
+
+CP_SOURCE = (ROOT / "specs" / "cp.cap").read_text()
+
+
+def with_lemma(source: str, line: str):
+    head, _, _ = source.rpartition("}")
+    return build_model(load_text(head + f"  {line}\n}}\n", file=str(ROOT / "specs" / "x.cap")))
+
+
+@pytest.mark.parametrize("spec,prop", [("cp.cap", "no_stale_read"), ("async.cap", "write_availability")])
+def test_lemmas_in_the_spec_language_mean_their_conjunct(spec, prop):
+    r = proof(spec, prop)
+    rendered = [sug for sug in r.suggestions if sug.lemma is not None]
+    assert rendered, format_suggestions(r)
+    source = (ROOT / "specs" / spec).read_text()
+    for k, sug in enumerate(rendered):
+        m2 = with_lemma(source, f"lemma spacer_{k}: {sug.lemma}")
+        tr2 = translate(m2)
+        lem = tr2.condition("l", m2.lemmas[0].expr)
+        s = z3.Solver()
+        s.add(tr2.domain, lem != sug.formula)  # same symbols: same names and widths
+        assert s.check() == z3.unsat, (sug.text, sug.lemma)
+    assert "lemma spacer_" in format_suggestions(r)
+
+
+def test_a_wrong_lemma_does_not_make_a_property_violated():
+    m2 = with_lemma(CP_SOURCE, "lemma never_cut: not partitioned")
+    (r,) = spacer_prove(m2, ["no_stale_read"], timeout=BUDGET, lemmas=m2.lemmas)
+    assert r.verdict == PROVED and r.checked
+    assert "lemma" in r.reason
+    m3 = with_lemma(CP_SOURCE, "lemma master_stays: master.is_master")
+    (r,) = spacer_prove(m3, ["no_stale_read"], timeout=BUDGET, lemmas=m3.lemmas)
+    assert r.verdict == PROVED and r.checked and not r.reason
+    tr, _ = good_of(m3, "no_stale_read")
+    lem = tr.condition("l", m3.lemmas[0].expr)
+    s = z3.Solver()  # proved together with the property: the invariant implies the lemma
+    s.add(tr.domain, r.invariant, z3.Not(lem))
+    assert s.check() == z3.unsat
+
+
+def test_check_failed_is_reported_not_proved(monkeypatch):
+    from capmodel.engines import z3_chc
+    monkeypatch.setattr(z3_chc, "_spacer", lambda tr, good, budget, api: (PROVED, z3.BoolVal(True), ""))
+    (r,) = spacer_prove(model("cp.cap"), ["no_stale_read"], timeout=BUDGET)
+    assert r.verdict == CHECK_FAILED and not r.checked and "imply the property" in r.reason
+    assert "PROVED" not in format_suggestions(r)
+
+
+RICH = """system rich {
+  nodes a, b, c
+  replication semi_sync 1
+  reads any_node
+  failover promote_any fencing
+  faults { crashes 1  partitions 1 }
+  workload { writes 2  reads 1  clients 2 }
+}
+"""
+
+
+def test_every_value_set_rendered_in_the_spec_language_compiles_to_itself():
+    """Each variable the renderer knows, with single values, complements and
+    single bits of masks, compiled back by the spec compiler."""
+    m = build_model(load_text(RICH, file=str(ROOT / "specs" / "rich.cap")))
+    tr = translate(m)
+    cases = []
+    for i, v in enumerate(m.variables):
+        sets = [{k} for k in range(min(v.size, 6))] + [set(range(v.size)) - {0}, {v.size - 2, v.size - 1}]
+        if v.size > 2 and v.size & (v.size - 1) == 0:  # a mask: each bit set, each bit clear
+            bits = v.size.bit_length() - 1
+            sets += [{x for x in range(v.size) if x >> b & 1} for b in range(bits)]
+            sets += [{x for x in range(v.size) if not x >> b & 1} for b in range(bits)]
+        for vals in sets:
+            f = z3.Or([tr.s[i] == z3.BitVecVal(k, tr.s[i].size()) for k in sorted(vals)])
+            text = render_lemma(m, f, tr.s)
+            if text is not None and text not in ("true", "false"):
+                cases.append((f, text))
+    assert len(cases) > 60, len(cases)
+    lines = "".join(f"  lemma l{k}: {text}\n" for k, (_, text) in enumerate(cases))
+    m2 = build_model(load_text(RICH.rstrip().rstrip("}") + lines + "}\n", file=str(ROOT / "specs" / "rich.cap")))
+    tr2 = translate(m2)
+    for (f, text), lem in zip(cases, m2.lemmas):
+        s = z3.Solver()
+        s.add(tr2.domain, tr2.condition(lem.name, lem.expr) != f)
+        assert s.check() == z3.unsat, text
+    said = " ".join(text for _, text in cases)
+    for attribute in ("up", "crashed", "is_master", "is_fenced", "has(w2)", "acked(w1)", "saw(w2)", "source ==",
+                      "primary ==", "term", "crashes", "partitions", "cut_from", "partitioned", "length", "seen", "issued", "pending", "acked",
+                      "failed", "unanswered", "ok", "node ==", "client =="):
+        assert attribute in said, attribute
