@@ -87,6 +87,25 @@ def prove_with_lemmas(timeout: float, logic: str) -> None:
                   f"{proved}/{len(result.lemmas)} proved")
 
 
+def lemma_grid(nodes: str, writes: str, timeout: float, logic: str) -> None:
+    """specs/proofs/sync_lemmas.cap's lemmas on the sync grid: seconds to PROVED."""
+    root = Path(__file__).resolve().parent.parent
+    base = load_spec(str(root / "specs/proofs/sync_lemmas.cap"))
+    ns, ws = list(map(int, nodes.split(","))), list(map(int, writes.split(",")))
+    print(f"\nsync, the 9 lemmas of specs/proofs/sync_lemmas.cap: seconds to PROVED (one run each)")
+    print("nodes\\writes " + " ".join(f"{w:>6}" for w in ws))
+    for n in ns:
+        cells = []
+        for w in ws:
+            cfg = dataclasses.replace(base, nodes=("master",) + tuple(f"s{i}" for i in range(1, n)), writes=w,
+                                      acks_needed=n - 1)  # sync: every other node acks
+            model = dataclasses.replace(build_model(cfg), reachables=[])
+            result, seconds = timed(lambda: check_z3(model, timeout=timeout, logic=logic))
+            ok = result.properties[0].verdict == PROVED
+            cells.append(f"{seconds:>6.2f}" if ok else f"{result.properties[0].verdict[:6]:>6}")
+        print(f"{n:>12} " + " ".join(cells))
+
+
 def fmt(v, timeout):
     if v is None:
         return f">{timeout:g}"
@@ -107,6 +126,8 @@ def main() -> None:
 
     if args.proofs:
         prove_with_lemmas(args.timeout, args.logic)
+        if args.grid:
+            lemma_grid(args.nodes, args.writes, args.timeout, args.logic)
         return
     rows = []
     if args.grid:
