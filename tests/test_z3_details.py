@@ -152,6 +152,25 @@ def test_the_shipped_lemmas_prove_sync_for_every_depth():
     assert any(m.cti is not None for m in [*weaker.properties, *weaker.lemmas])
 
 
+def test_induction_gives_the_same_ctis_on_one_core_as_on_several(monkeypatch):
+    """The questions of an induction round run on every core; what comes back
+    must not depend on how many there are (each is copied into a fresh
+    context either way)."""
+    model = build_model(load_text((ROOT / "specs/proofs/sync_lemmas.cap").read_text(),
+                                  str(ROOT / "specs/proofs/sync_lemmas.cap")))
+    weaker = _without(model, "agree_up_to_acked")
+
+    def run(cores):
+        monkeypatch.setattr(Z, "workers", lambda: cores)
+        z = check_z3(weaker, max_depth=2, timeout=120)
+        return [(m.name, m.verdict, None if m.cti is None else (m.cti.initial_raw, [(s.action, s.raw) for s in m.cti.steps]))
+                for m in [*z.properties, *z.lemmas]]
+
+    one, three = run(1), run(3)
+    assert one == three
+    assert any(cti is not None for _, _, cti in one)
+
+
 def test_the_same_lemmas_prove_seven_nodes_and_six_writes():
     from capmodel.syntax.load import load_spec
 

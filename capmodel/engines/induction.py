@@ -66,56 +66,49 @@ def k_induction(tr: Translation, conjuncts: list[Conjunct], k: int, deadline: De
     # incremental solver with assumption literals or one query for their
     # disjunction: the solver simplifies hard constraints before it searches,
     # and at 7 nodes and 6 writes the ten conditions of the sync proof took
-    # 8 s this way against 25-27 s the other two.
-    # Houdini over the properties, lemmas and domains: a condition that can
-    # break is dropped, and what was settled is asked again with fewer
-    # assumptions. "No deadlock" and "R is never reached" are asked after, each
-    # on top of that inductive set: if M is inductive and M and o imply o',
-    # then M plus o is inductive. So their failing (they usually do) costs no
-    # second pass.
+    # 8 s this way against 25-27 s the other two. The questions of a round
+    # are independent, so they run on every core there is.
+    # Houdini over the properties, lemmas and domains: every condition that
+    # can break is dropped with its CTI, and the rest is asked again with
+    # fewer assumptions, until none can break. "No deadlock" and "R is never
+    # reached" are asked after, each on top of that inductive set M: if M and
+    # o imply o', then M plus o is inductive, and so is M plus every such o.
+    # So their failing (they usually do) costs no second round.
     observers = [c for c in conjuncts if c.kind in ("no_deadlock", "unreachable")]
     active = [c for c in conjuncts if c not in observers]
 
-    def ask(c: Conjunct, assumed: list[Conjunct]):
-        """None when c cannot break after assumed; else a CTI's path and the conditions it breaks."""
-        solver = Z.solver(logic)
-        solver.add(*path_terms, *[x for a in assumed for x in before[a.name]], *known, Z.Not(after[c.name]))
-        deadline.arm(solver)
-        answer = solver.check()
-        if answer == Z.UNKNOWN:
-            raise OutOfTime()
-        if answer == Z.UNSAT:
-            return None
-        zmodel = solver.model()
-        path: Path = [(-1, tr.state_of(zmodel, steps[0]))]
-        for t in range(k):
-            path.append((tr.action_of(zmodel, steps[t]), tr.state_of(zmodel, steps[t + 1])))
-        broken = [x for x in assumed if not Z.is_true(zmodel.eval(after[x.name], model_completion=True))]
-        assert c in broken, "the model meets the query, so it breaks the condition asked about"
-        return path, broken
+    def ask(questions: list[tuple[Conjunct, list[Conjunct]]]) -> list[Path | None]:
+        """For each (c, assumed): None when c cannot break after the states
+        satisfying `assumed`; else a CTI's path, in the order asked."""
+        queries = [[*path_terms, *[x for a in assumed for x in before[a.name]], *known, Z.Not(after[c.name])]
+                   for c, assumed in questions]
+        paths: list[Path | None] = []
+        for answer, zmodel in Z.check_each(queries, logic, deadline.remaining_ms):
+            if answer == Z.UNKNOWN:
+                raise OutOfTime()
+            if answer == Z.UNSAT:
+                paths.append(None)
+                continue
+            path: Path = [(-1, tr.state_of(zmodel, steps[0]))]
+            for t in range(k):
+                path.append((tr.action_of(zmodel, steps[t]), tr.state_of(zmodel, steps[t + 1])))
+            paths.append(path)
+        return paths
 
     try:
-        settled: set[str] = set()  # cannot break under the current assumptions
-        while True:
-            todo = [c for c in active if c.name not in settled]
-            if not todo:
+        while active:
+            assumed = [a.name for a in active]
+            broken = {c.name: CTI(c, path, assumed)
+                      for c, path in zip(active, ask([(c, active) for c in active])) if path is not None}
+            if not broken:
                 break
-            c = todo[0]
-            found = ask(c, active)
-            if found is None:
-                settled.add(c.name)
-                continue
-            path, broken = found
-            for x in broken:
-                result.ctis[x.name] = CTI(x, path, [a.name for a in active])
-            active = [x for x in active if x not in broken]
-            settled.clear()  # fewer assumptions: what was settled must be asked again
-        for o in observers:
-            found = ask(o, active + [o])
-            if found is None:
+            result.ctis.update(broken)
+            active = [c for c in active if c.name not in broken]
+        for o, path in zip(observers, ask([(o, active + [o]) for o in observers])):
+            if path is None:
                 active.append(o)
             else:
-                result.ctis[o.name] = CTI(o, found[0], [a.name for a in active] + [o.name])
+                result.ctis[o.name] = CTI(o, path, [a.name for a in active] + [o.name])
     except OutOfTime:
         result.timed_out = True
         return result

@@ -22,7 +22,10 @@ terms, so a QF_FD/QF_BV solver is always sound on what we give it.
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Callable
 
 import z3
 
@@ -382,10 +385,51 @@ def translate(model: Model, extra: list[Condition] = ()) -> Translation:
                        escape)
 
 
-def solver(logic: str = DEFAULT_LOGIC) -> z3.Solver:
+def solver(logic: str = DEFAULT_LOGIC, ctx: z3.Context | None = None) -> z3.Solver:
     if logic not in LOGICS:
         raise ValueError(f"unknown solver logic {logic!r}; choose one of {', '.join(LOGICS)}")
-    return z3.Solver() if logic == "default" else z3.SolverFor(logic)
+    return z3.Solver(ctx=ctx) if logic == "default" else z3.SolverFor(logic, ctx=ctx)
+
+
+def workers() -> int:
+    """How many independent queries to run at once: one per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def check_each(queries: list[list[z3.BoolRef]], logic: str, timeout_ms: Callable[[], int | None]
+               ) -> list[tuple[z3.CheckSatResult, z3.ModelRef | None]]:
+    """Check independent queries (each a list of constraints), on as many
+    cores as there are, and answer in the order given, each with its model
+    when satisfiable.
+
+    A Z3 context is not thread-safe, so each query is copied into a context
+    of its own (Z3 releases the GIL while it solves), and the models are
+    copied back here once every worker is done. The copy is made on one core
+    too, so that the answers and models do not depend on the number of cores:
+    the solver's choices depend on the terms' ids in their context."""
+    def solve(query: list[z3.BoolRef], ctx: z3.Context):
+        s = solver(logic, ctx)
+        s.add(*query)
+        ms = timeout_ms()
+        if ms is not None:
+            s.set("timeout", max(1, ms))
+        answer = s.check()
+        return answer, (s.model() if answer == z3.sat else None)
+
+    # Copied here, not in the workers: a copy reads the main context too.
+    contexts = [z3.Context() for _ in queries]
+    copies = [[c.translate(ctx) for c in q] for q, ctx in zip(queries, contexts)]
+    n = min(workers(), len(queries))
+    if n <= 1:
+        answers = list(map(solve, copies, contexts))
+    else:
+        with ThreadPoolExecutor(max_workers=n) as pool:
+            answers = list(pool.map(solve, copies, contexts))
+    main = z3.main_ctx()
+    return [(a, None if m is None else m.translate(main)) for a, m in answers]
 
 
 # Re-exported so that engines never import z3 themselves.
