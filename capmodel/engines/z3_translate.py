@@ -214,14 +214,49 @@ def _fit(t: z3.BitVecRef, width: int) -> z3.BitVecRef:
     return t
 
 
+# z3.And, z3.Or and z3.If check and coerce every argument (asking Z3 for its
+# sort, one call each); the terms built here are well-sorted by construction,
+# and at 7 nodes that checking was a third of the translation's time.
+def _and(args: list[z3.BoolRef]) -> z3.BoolRef:
+    return _nary(z3.Z3_mk_and, args, True)
+
+
+def _or(args: list[z3.BoolRef]) -> z3.BoolRef:
+    return _nary(z3.Z3_mk_or, args, False)
+
+
+def _nary(make, args: list[z3.BoolRef], empty: bool) -> z3.BoolRef:
+    if not args:
+        return z3.BoolVal(empty)
+    if len(args) == 1:
+        return args[0]
+    ctx = args[0].ctx
+    array = (z3.Ast * len(args))(*[a.as_ast() for a in args])
+    return z3.BoolRef(make(ctx.ref(), len(args), array), ctx)
+
+
+def _ite(c: z3.BoolRef, then: z3.ExprRef, other: z3.ExprRef) -> z3.ExprRef:
+    """then and other of one sort (the same bit width, or both booleans)."""
+    wrap = z3.BoolRef if isinstance(then, z3.BoolRef) else z3.BitVecRef
+    return wrap(z3.Z3_mk_ite(c.ctx.ref(), c.as_ast(), then.as_ast(), other.as_ast()), c.ctx)
+
+
 class _Terms:
     """IR expressions -> Z3 terms over a given list of state symbols."""
 
     def __init__(self, state: list[z3.BitVecRef], ranges: "RangeAnalysis") -> None:
         self.state = state
         self.ranges = ranges
-        self.memo: dict[int, tuple[Expr, z3.ExprRef]] = {}
-        self.shapes: dict[tuple, z3.ExprRef] = {}
+        # The model builder makes equal terms many times over (a 7-node model:
+        # 24,000 term objects, 2,000 distinct). Each distinct term is built
+        # once and gets a number; a term object's number is found by its
+        # operator and its arguments' numbers, without asking Z3 anything
+        # (asking Z3 for ids and sorts was half the translation's time).
+        self.memo: dict[int, tuple[Expr, int]] = {}  # id(term object) -> (it, its number)
+        self.shapes: dict[tuple, int] = {}  # (op, type, args' numbers) -> number
+        self.terms: list[z3.ExprRef] = []  # number -> Z3 term
+        self.ints: dict[int, z3.BitVecRef] = {}  # number -> the term as an integer
+        self.bools: dict[int, z3.BoolRef] = {}  # number -> the term as a boolean
 
     def width(self, e: Expr, where: str) -> int:
         if e.op == "var":
@@ -229,34 +264,40 @@ class _Terms:
         return _bits(self.ranges.of(e, where))
 
     def as_int(self, e: Expr, where: str) -> z3.BitVecRef:
-        t = self._t(e, where)
-        if z3.is_bool(t):
-            return z3.If(t, z3.BitVecVal(1, 2), z3.BitVecVal(0, 2))
+        n = self._number(e, where)
+        t = self.ints.get(n)
+        if t is None:
+            t = self.terms[n]
+            if z3.is_bool(t):
+                t = z3.If(t, z3.BitVecVal(1, 2), z3.BitVecVal(0, 2))
+            self.ints[n] = t
         return t
 
     def as_bool(self, e: Expr, where: str) -> z3.BoolRef:
-        t = self._t(e, where)
-        return t if z3.is_bool(t) else t != 0
+        n = self._number(e, where)
+        t = self.bools.get(n)
+        if t is None:
+            t = self.terms[n]
+            if not z3.is_bool(t):
+                t = t != 0
+            self.bools[n] = t
+        return t
 
-    def _t(self, e: Expr, where: str) -> z3.ExprRef:
-        key = id(e)
-        hit = self.memo.get(key)
+    def _number(self, e: Expr, where: str) -> int:
+        hit = self.memo.get(id(e))
         if hit is not None:
             return hit[1]
-        # The model builder makes equal terms many times over (a 7-node model:
-        # 24,000 term objects, 2,000 distinct). Building a Z3 term costs far more
-        # than looking one up, so equal terms are built once: the key is the
-        # operator and the Z3 ids of the translated arguments (Z3 shares equal
-        # terms, so equal ids mean equal terms).
         if e.op in ("const", "var"):
             shape = (e.op, e.type, e.args)
         else:
-            shape = (e.op, e.type, tuple(self._t(x, where).get_id() for x in e.args))
-        r = self.shapes.get(shape)
-        if r is None:
-            r = self.shapes[shape] = self._translate(e, where)
-        self.memo[key] = (e, r)
-        return r
+            shape = (e.op, e.type, tuple(self._number(x, where) for x in e.args))
+        n = self.shapes.get(shape)
+        if n is None:
+            term = self._translate(e, where)
+            n = self.shapes[shape] = len(self.terms)
+            self.terms.append(term)
+        self.memo[id(e)] = (e, n)  # keep e alive so that its id stays its own
+        return n
 
     def _common(self, args, where: str, at_least: int = 2) -> list[z3.BitVecRef]:
         """The arguments as integers, extended to one width."""
@@ -272,17 +313,17 @@ class _Terms:
             x = self.state[a[0]]
             return x != 0 if e.type == BOOL else x
         if op == "and":
-            return z3.And([self.as_bool(x, where) for x in a])
+            return _and([self.as_bool(x, where) for x in a])
         if op == "or":
-            return z3.Or([self.as_bool(x, where) for x in a])
+            return _or([self.as_bool(x, where) for x in a])
         if op == "not":
             return z3.Not(self.as_bool(a[0], where))
         if op == "ite":
             c = self.as_bool(a[0], where)
             if e.type == BOOL:
-                return z3.If(c, self.as_bool(a[1], where), self.as_bool(a[2], where))
+                return _ite(c, self.as_bool(a[1], where), self.as_bool(a[2], where))
             w = self.width(e, where)
-            return z3.If(c, _fit(self.as_int(a[1], where), w), _fit(self.as_int(a[2], where), w))
+            return _ite(c, _fit(self.as_int(a[1], where), w), _fit(self.as_int(a[2], where), w))
         if op == "b2i":
             return z3.If(self.as_bool(a[0], where), z3.BitVecVal(1, 2), z3.BitVecVal(0, 2))
         if op in ("eq", "ne", "lt", "le"):
@@ -374,10 +415,10 @@ def translate(model: Model, extra: list[Condition] = ()) -> Translation:
         nxt: z3.ExprRef = x
         for k, value in reversed(updated.get(i, [])):
             where = f"the update of {model.variables[i].name} by {instances[k].name}"
-            nxt = z3.If(chosen[k], _fit(terms.as_int(value, where), widths[i]), nxt)
+            nxt = _ite(chosen[k], _fit(terms.as_int(value, where), widths[i]), nxt)
         frame.append(s2[i] == nxt)
-    enabled = z3.Or([z3.And(c, g) for c, g in zip(chosen, guards)])
-    transition = z3.And(enabled, *frame)
+    enabled = _or([_and([c, g]) for c, g in zip(chosen, guards)])
+    transition = _and([enabled, *frame])
     domain = z3.And([z3.ULE(x, v.size - 1) for x, v in zip(s, model.variables)])
     done = terms.as_bool(model.done, "the model's `done` condition")
     escape = z3.And(domain, z3.Or(breaches)) if breaches else None
