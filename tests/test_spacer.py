@@ -49,8 +49,15 @@ def reachable_states(m):
     return seen
 
 
+def into(f, tr):
+    """f (from another translation: each has a Z3 context of its own) over
+    tr's symbols, matched by name and width."""
+    return f.translate(tr.ctx)
+
+
 def holds_in(f, tr, state) -> bool:
-    pairs = [(x, z3.BitVecVal(v, x.size())) for x, v in zip(tr.s, state)]
+    f = into(f, tr)
+    pairs = [(x, z3.BitVecVal(v, x.size(), tr.ctx)) for x, v in zip(tr.s, state)]
     r = z3.simplify(z3.substitute(f, *pairs))
     assert z3.is_true(r) or z3.is_false(r), r
     return z3.is_true(r)
@@ -59,11 +66,12 @@ def holds_in(f, tr, state) -> bool:
 def holds_everywhere(f, tr, states) -> bool:
     """f in every state; evaluated once per distinct valuation of its variables
     (29,494 states of async.cap would take 20 s one by one)."""
+    f = into(f, tr)
     names = {str(x) for x in get_vars(f)}
     used = [i for i, x in enumerate(tr.s) if str(x) in names]
     views = {tuple(st[i] for i in used) for st in states}
     for view in views:
-        pairs = [(tr.s[i], z3.BitVecVal(v, tr.s[i].size())) for i, v in zip(used, view)]
+        pairs = [(tr.s[i], z3.BitVecVal(v, tr.s[i].size(), tr.ctx)) for i, v in zip(used, view)]
         r = z3.simplify(z3.substitute(f, *pairs))
         assert z3.is_true(r) or z3.is_false(r), r
         if z3.is_false(r):
@@ -85,19 +93,20 @@ def test_proofs_pass_the_independent_check_and_cover_every_reachable_state(spec,
     m = model(spec)
     tr, good = good_of(m, prop)
     # the module's checker again, and a state-by-state check it cannot influence
-    assert check_invariant(tr, r.invariant, good) == (True, "")
+    assert check_invariant(tr, into(r.invariant, tr), good) == (True, "")
     states = reachable_states(m)
     assert holds_everywhere(r.invariant, tr, states)
     # the conjuncts are the invariant: together they are as strong as it
-    whole = z3.And(*[sug.formula for sug in r.suggestions]) if r.suggestions else z3.BoolVal(True)
-    s = z3.Solver()
-    s.add(tr.domain, whole != r.invariant)
+    parts = [into(sug.formula, tr) for sug in r.suggestions]
+    whole = z3.And(*parts) if parts else z3.BoolVal(True, tr.ctx)
+    s = z3.Solver(ctx=tr.ctx)
+    s.add(tr.domain, whole != into(r.invariant, tr))
     assert s.check() == z3.unsat
     for sug in r.suggestions:
         assert sug.holds_initially and holds_in(sug.formula, tr, m.initial_state)
     # the conjuncts marked needed are an inductive invariant that implies the property
-    needed = [sug.formula for sug in r.suggestions if sug.needed]
-    core = z3.And(*needed) if needed else z3.BoolVal(True)
+    needed = [into(sug.formula, tr) for sug in r.suggestions if sug.needed]
+    core = z3.And(*needed) if needed else z3.BoolVal(True, tr.ctx)
     assert check_invariant(tr, core, good) == (True, "")
 
 
@@ -119,9 +128,9 @@ def test_violated_properties_are_never_proved():
 def test_the_checker_rejects_wrong_invariants():
     m = model("cp.cap")
     tr, good = good_of(m, "no_stale_read")
-    ok, why = check_invariant(tr, z3.BoolVal(True), good)  # inductive, but says nothing
+    ok, why = check_invariant(tr, z3.BoolVal(True, tr.ctx), good)  # inductive, but says nothing
     assert ok is False and "imply the property" in why
-    ok, why = check_invariant(tr, z3.BoolVal(False), good)  # implies everything, excludes the start
+    ok, why = check_invariant(tr, z3.BoolVal(False, tr.ctx), good)  # implies everything, excludes the start
     assert ok is False and "initial state" in why
     # the property alone holds initially and implies itself, but is not inductive (docs/z3.md)
     ok, why = check_invariant(tr, good, good)
@@ -131,7 +140,7 @@ def test_the_checker_rejects_wrong_invariants():
     needed = [k for k, sug in enumerate(r.suggestions) if sug.needed]
     assert needed
     for k in needed:
-        weaker = z3.And(*[sug.formula for j, sug in enumerate(r.suggestions) if j != k])
+        weaker = z3.And(*[into(sug.formula, tr) for j, sug in enumerate(r.suggestions) if j != k], tr.ctx)
         assert check_invariant(tr, weaker, good)[0] is False
 
 
@@ -166,8 +175,8 @@ def test_lemmas_in_the_spec_language_mean_their_conjunct(spec, prop):
         m2 = with_lemma(source, f"lemma spacer_{k}: {sug.lemma}")
         tr2 = translate(m2)
         lem = tr2.condition("l", m2.lemmas[0].expr)
-        s = z3.Solver()
-        s.add(tr2.domain, lem != sug.formula)  # same symbols: same names and widths
+        s = z3.Solver(ctx=tr2.ctx)
+        s.add(tr2.domain, lem != into(sug.formula, tr2))  # the same symbols: names and widths
         assert s.check() == z3.unsat, (sug.text, sug.lemma)
     assert "lemma spacer_" in format_suggestions(r)
 
@@ -182,14 +191,14 @@ def test_a_wrong_lemma_does_not_make_a_property_violated():
     assert r.verdict == PROVED and r.checked and not r.reason
     tr, _ = good_of(m3, "no_stale_read")
     lem = tr.condition("l", m3.lemmas[0].expr)
-    s = z3.Solver()  # proved together with the property: the invariant implies the lemma
-    s.add(tr.domain, r.invariant, z3.Not(lem))
+    s = z3.Solver(ctx=tr.ctx)  # proved together with the property: the invariant implies the lemma
+    s.add(tr.domain, into(r.invariant, tr), z3.Not(lem))
     assert s.check() == z3.unsat
 
 
 def test_check_failed_is_reported_not_proved(monkeypatch):
     from capmodel.engines import z3_chc
-    monkeypatch.setattr(z3_chc, "_spacer", lambda tr, good, budget, api: (PROVED, z3.BoolVal(True), ""))
+    monkeypatch.setattr(z3_chc, "_spacer", lambda tr, good, budget, api: (PROVED, z3.BoolVal(True, tr.ctx), ""))
     (r,) = spacer_prove(model("cp.cap"), ["no_stale_read"], timeout=BUDGET)
     assert r.verdict == CHECK_FAILED and not r.checked and "imply the property" in r.reason
     assert "PROVED" not in format_suggestions(r)
@@ -219,7 +228,7 @@ def test_every_value_set_rendered_in_the_spec_language_compiles_to_itself():
             sets += [{x for x in range(v.size) if x >> b & 1} for b in range(bits)]
             sets += [{x for x in range(v.size) if not x >> b & 1} for b in range(bits)]
         for vals in sets:
-            f = z3.Or([tr.s[i] == z3.BitVecVal(k, tr.s[i].size()) for k in sorted(vals)])
+            f = z3.Or([tr.s[i] == z3.BitVecVal(k, tr.s[i].size(), tr.ctx) for k in sorted(vals)])
             text = render_lemma(m, f, tr.s)
             if text is not None and text not in ("true", "false"):
                 cases.append((f, text))
@@ -228,8 +237,8 @@ def test_every_value_set_rendered_in_the_spec_language_compiles_to_itself():
     m2 = build_model(load_text(RICH.rstrip().rstrip("}") + lines + "}\n", file=str(ROOT / "specs" / "rich.cap")))
     tr2 = translate(m2)
     for (f, text), lem in zip(cases, m2.lemmas):
-        s = z3.Solver()
-        s.add(tr2.domain, tr2.condition(lem.name, lem.expr) != f)
+        s = z3.Solver(ctx=tr2.ctx)
+        s.add(tr2.domain, tr2.condition(lem.name, lem.expr) != into(f, tr2))
         assert s.check() == z3.unsat, text
     said = " ".join(text for _, text in cases)
     for attribute in ("up", "crashed", "is_master", "is_fenced", "has(w2)", "acked(w1)", "saw(w2)", "source ==",

@@ -171,6 +171,23 @@ def test_induction_gives_the_same_ctis_on_one_core_as_on_several(monkeypatch):
     assert any(cti is not None for _, _, cti in one)
 
 
+def test_a_run_does_not_depend_on_what_ran_before_it_in_the_process():
+    """Each translation has a Z3 context of its own; in a shared one, Z3's
+    choices (which depend on the terms' ids) changed with the runs before."""
+    async_model = build_model(load_text((ROOT / "specs/async.cap").read_text(), str(ROOT / "specs/async.cap")))
+    sync_model = build_model(load_text((ROOT / "specs/sync.cap").read_text(), str(ROOT / "specs/sync.cap")))
+
+    def counterexamples():
+        z = check_z3(async_model, max_depth=4, timeout=120)
+        return [(p.name, p.verdict, None if p.trace is None else [(s.action, s.raw) for s in p.trace.steps])
+                for p in z.properties]
+
+    first = counterexamples()
+    check_z3(sync_model, max_depth=3, timeout=120)  # other terms, other ids, in between
+    assert counterexamples() == first
+    assert any(trace for _, _, trace in first)
+
+
 def test_the_same_lemmas_prove_seven_nodes_and_six_writes():
     from capmodel.syntax.load import load_spec
 

@@ -77,7 +77,7 @@ class BMC:
     def __init__(self, tr: Translation, logic: str = Z.DEFAULT_LOGIC, tag: str = "", learn: bool = True) -> None:
         self.tr = tr
         self.tag = tag
-        self.solver = Z.solver(logic)
+        self.solver = tr.solver(logic)
         self.steps: list[StepVars] = [tr.step_vars(0, tag)]
         self.solver.add(tr.initial(self.steps[0]))
         self.status = BMCStatus()
@@ -116,7 +116,7 @@ class BMC:
         found = []
         while open_:
             self._queries += 1
-            lit = Z.Bool(f"{self.tag}query#{self._queries}")
+            lit = self.tr.literal(f"{self.tag}query#{self._queries}")
             bad = {g.name: self.tr.at(g.bad, cur) for g in open_}
             self.solver.add(Z.Implies(lit, Z.Or(list(bad.values()))))
             deadline.arm(self.solver)

@@ -27,7 +27,7 @@ from typing import Sequence
 import z3
 
 from ..ir.model import Condition, Model
-from .z3_translate import Translation, translate
+from .z3_translate import StepVars, Translation, translate
 
 PROVED, VIOLATED, UNKNOWN, CHECK_FAILED = "proved", "violated", "unknown", "check failed"
 APIS = ("horn", "fixedpoint")
@@ -77,17 +77,16 @@ class _Budget:
 
 # ------------------------------------------------------------------ Spacer
 def _initial(tr: Translation) -> z3.BoolRef:
-    # each symbol at its own width: widths differ per variable
-    return z3.And([x == z3.BitVecVal(v.initial, x.size()) for x, v in zip(tr.s, tr.model.variables)])
+    return tr.initial(StepVars(tr.s))
 
 
 def _spacer(tr: Translation, good: z3.BoolRef, budget: _Budget, api: str
             ) -> tuple[str, z3.BoolRef | None, str]:
     """(verdict, invariant over tr.s or None, reason) as Spacer answers."""
-    inv = z3.Function("Inv", *[x.sort() for x in tr.s], z3.BoolSort())
+    inv = z3.Function("Inv", *[x.sort() for x in tr.s], z3.BoolSort(tr.ctx))
     init, step = _initial(tr), tr.transition
     if api == "fixedpoint":
-        fp = z3.Fixedpoint()
+        fp = z3.Fixedpoint(ctx=tr.ctx)
         fp.set(engine="spacer")
         fp.set("timeout", budget.ms())
         fp.register_relation(inv)
@@ -107,7 +106,7 @@ def _spacer(tr: Translation, good: z3.BoolRef, budget: _Budget, api: str
         return PROVED, z3.substitute_vars(fp.get_cover_delta(-1, inv), *tr.s), ""
     if api != "horn":
         raise ValueError(f"unknown Spacer API {api!r}; choose one of {', '.join(APIS)}")
-    solver = z3.SolverFor("HORN")
+    solver = z3.SolverFor("HORN", ctx=tr.ctx)
     solver.set("timeout", budget.ms())
     every = [*tr.s, *tr.s2, tr.sel]
     solver.add(z3.ForAll(tr.s, z3.Implies(init, inv(*tr.s))))
@@ -137,7 +136,7 @@ def _holds(claim_negated: list, budget: _Budget) -> bool | None:
     model refutes it, None when the solver could not say within the budget."""
     if not budget.left():
         return None
-    s = z3.SolverFor("QF_BV")
+    s = z3.SolverFor("QF_BV", ctx=claim_negated[0].ctx)
     s.set("timeout", budget.ms())
     s.add(*claim_negated)
     answer = s.check()
@@ -386,7 +385,7 @@ class _Renderer:
 
     def truth(self, g, assignment: dict[int, int]) -> bool | None:
         s = self.s
-        r = z3.simplify(z3.substitute(g, *[(s[i], z3.BitVecVal(k, s[i].size())) for i, k in assignment.items()]))
+        r = z3.simplify(z3.substitute(g, *[(s[i], z3.BitVecVal(k, s[i].size(), s[i].ctx)) for i, k in assignment.items()]))
         return True if z3.is_true(r) else False if z3.is_false(r) else None
 
     def values(self, g, i: int) -> set[int]:

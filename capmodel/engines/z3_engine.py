@@ -152,7 +152,7 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     if tr.escape is None:
         proved["domain"] = "interval analysis"
     else:
-        probe = Z.solver(logic)
+        probe = tr.solver(logic)
         probe.add(tr.escape)
         deadline.arm(probe)
         answer = probe.check()

@@ -154,14 +154,26 @@ class Translation:
     conditions: dict[str, z3.BoolRef] = field(default_factory=dict)  # named, over s
     _steps: dict[tuple[str, int], StepVars] = field(default_factory=dict)
 
+    @property
+    def ctx(self) -> z3.Context:
+        return self.sel.ctx
+
+    def solver(self, logic: str = DEFAULT_LOGIC) -> z3.Solver:
+        """A solver in this translation's context."""
+        return solver(logic, self.ctx)
+
+    def literal(self, name: str) -> z3.BoolRef:
+        """A fresh boolean symbol (an assumption literal)."""
+        return z3.Bool(name, self.ctx)
+
     # ------------------------------------------------------------ instantiation
     def step_vars(self, t: int, tag: str = "") -> StepVars:
         """The state symbols of step t (one set per tag: BMC and induction use their own)."""
         key = (tag, t)
         if key not in self._steps:
             names = [f"{tag}{v.name}@{t}" for v in self.model.variables]
-            self._steps[key] = StepVars([z3.BitVec(n, w) for n, w in zip(names, self.widths)],
-                                        z3.BitVec(f"{tag}action@{t}", self.sel_width))
+            self._steps[key] = StepVars([z3.BitVec(n, w, self.ctx) for n, w in zip(names, self.widths)],
+                                        z3.BitVec(f"{tag}action@{t}", self.sel_width, self.ctx))
         return self._steps[key]
 
     def at(self, term: z3.ExprRef, cur: StepVars) -> z3.ExprRef:
@@ -174,8 +186,8 @@ class Translation:
         return z3.substitute(self.transition, *pairs)
 
     def initial(self, cur: StepVars) -> z3.BoolRef:
-        return z3.And([x == z3.BitVecVal(v.initial, x.size())
-                       for x, v in zip(cur.state, self.model.variables)])
+        return _and([x == z3.BitVecVal(v.initial, x.size(), self.ctx)
+                     for x, v in zip(cur.state, self.model.variables)], self.ctx)
 
     def condition(self, name: str, expr: Expr) -> z3.BoolRef:
         """A named condition (invariant, lemma, reachable) as a template over s."""
@@ -217,20 +229,19 @@ def _fit(t: z3.BitVecRef, width: int) -> z3.BitVecRef:
 # z3.And, z3.Or and z3.If check and coerce every argument (asking Z3 for its
 # sort, one call each); the terms built here are well-sorted by construction,
 # and at 7 nodes that checking was a third of the translation's time.
-def _and(args: list[z3.BoolRef]) -> z3.BoolRef:
-    return _nary(z3.Z3_mk_and, args, True)
+def _and(args: list[z3.BoolRef], ctx: z3.Context) -> z3.BoolRef:
+    return _nary(z3.Z3_mk_and, args, True, ctx)
 
 
-def _or(args: list[z3.BoolRef]) -> z3.BoolRef:
-    return _nary(z3.Z3_mk_or, args, False)
+def _or(args: list[z3.BoolRef], ctx: z3.Context) -> z3.BoolRef:
+    return _nary(z3.Z3_mk_or, args, False, ctx)
 
 
-def _nary(make, args: list[z3.BoolRef], empty: bool) -> z3.BoolRef:
+def _nary(make, args: list[z3.BoolRef], empty: bool, ctx: z3.Context) -> z3.BoolRef:
     if not args:
-        return z3.BoolVal(empty)
+        return z3.BoolVal(empty, ctx)
     if len(args) == 1:
         return args[0]
-    ctx = args[0].ctx
     array = (z3.Ast * len(args))(*[a.as_ast() for a in args])
     return z3.BoolRef(make(ctx.ref(), len(args), array), ctx)
 
@@ -246,6 +257,7 @@ class _Terms:
 
     def __init__(self, state: list[z3.BitVecRef], ranges: "RangeAnalysis") -> None:
         self.state = state
+        self.ctx = state[0].ctx
         self.ranges = ranges
         # The model builder makes equal terms many times over (a 7-node model:
         # 24,000 term objects, 2,000 distinct). Each distinct term is built
@@ -269,7 +281,7 @@ class _Terms:
         if t is None:
             t = self.terms[n]
             if z3.is_bool(t):
-                t = z3.If(t, z3.BitVecVal(1, 2), z3.BitVecVal(0, 2))
+                t = _ite(t, z3.BitVecVal(1, 2, self.ctx), z3.BitVecVal(0, 2, self.ctx))
             self.ints[n] = t
         return t
 
@@ -308,14 +320,16 @@ class _Terms:
     def _translate(self, e: Expr, where: str) -> z3.ExprRef:
         op, a = e.op, e.args
         if op == "const":
-            return z3.BoolVal(bool(a[0])) if e.type == BOOL else z3.BitVecVal(a[0], self.width(e, where))
+            if e.type == BOOL:
+                return z3.BoolVal(bool(a[0]), self.ctx)
+            return z3.BitVecVal(a[0], self.width(e, where), self.ctx)
         if op == "var":
             x = self.state[a[0]]
             return x != 0 if e.type == BOOL else x
         if op == "and":
-            return _and([self.as_bool(x, where) for x in a])
+            return _and([self.as_bool(x, where) for x in a], self.ctx)
         if op == "or":
-            return _or([self.as_bool(x, where) for x in a])
+            return _or([self.as_bool(x, where) for x in a], self.ctx)
         if op == "not":
             return z3.Not(self.as_bool(a[0], where))
         if op == "ite":
@@ -325,7 +339,7 @@ class _Terms:
             w = self.width(e, where)
             return _ite(c, _fit(self.as_int(a[1], where), w), _fit(self.as_int(a[2], where), w))
         if op == "b2i":
-            return z3.If(self.as_bool(a[0], where), z3.BitVecVal(1, 2), z3.BitVecVal(0, 2))
+            return _ite(self.as_bool(a[0], where), z3.BitVecVal(1, 2, self.ctx), z3.BitVecVal(0, 2, self.ctx))
         if op in ("eq", "ne", "lt", "le"):
             x, y = self._common(a, where)
             if op == "eq":
@@ -386,13 +400,18 @@ def translate(model: Model, extra: list[Condition] = ()) -> Translation:
         raise UnsupportedConstruct(f"model {model.name} has no action instances")
     widths, ranges = variable_widths(model, extra)
     sel_width = max(1, (len(instances) - 1).bit_length()) + 1
-    s = [z3.BitVec(f"{v.name}", w) for v, w in zip(model.variables, widths)]
-    s2 = [z3.BitVec(f"{v.name}'", w) for v, w in zip(model.variables, widths)]
-    sel = z3.BitVec("action", sel_width)
+    # A context of its own for each translation: Z3's choices depend on the
+    # terms' ids in their context, so in a shared one a run would depend on
+    # what ran before it in the process (a second run of the same BMC took
+    # twice as long, and could have found another counterexample).
+    ctx = z3.Context()
+    s = [z3.BitVec(f"{v.name}", w, ctx) for v, w in zip(model.variables, widths)]
+    s2 = [z3.BitVec(f"{v.name}'", w, ctx) for v, w in zip(model.variables, widths)]
+    sel = z3.BitVec("action", sel_width, ctx)
     terms = _Terms(s, ranges)
 
     guards = [terms.as_bool(inst.guard, f"the guard of {inst.name}") for inst in instances]
-    chosen = [sel == z3.BitVecVal(k, sel_width) for k in range(len(instances))]
+    chosen = [sel == z3.BitVecVal(k, sel_width, ctx) for k in range(len(instances))]
     # The next value of each variable: the update of the chosen instance if it
     # has one; otherwise the variable keeps its value (the frame condition).
     updated: dict[int, list[tuple[int, Expr]]] = {}
@@ -417,8 +436,8 @@ def translate(model: Model, extra: list[Condition] = ()) -> Translation:
             where = f"the update of {model.variables[i].name} by {instances[k].name}"
             nxt = _ite(chosen[k], _fit(terms.as_int(value, where), widths[i]), nxt)
         frame.append(s2[i] == nxt)
-    enabled = _or([_and([c, g]) for c, g in zip(chosen, guards)])
-    transition = _and([enabled, *frame])
+    enabled = _or([_and([c, g], ctx) for c, g in zip(chosen, guards)], ctx)
+    transition = _and([enabled, *frame], ctx)
     domain = z3.And([z3.ULE(x, v.size - 1) for x, v in zip(s, model.variables)])
     done = terms.as_bool(model.done, "the model's `done` condition")
     escape = z3.And(domain, z3.Or(breaches)) if breaches else None
@@ -460,7 +479,9 @@ def check_each(queries: list[list[z3.BoolRef]], logic: str, timeout_ms: Callable
         answer = s.check()
         return answer, (s.model() if answer == z3.sat else None)
 
-    # Copied here, not in the workers: a copy reads the main context too.
+    if not queries:
+        return []
+    # Copied here, not in the workers: a copy reads the queries' context too.
     contexts = [z3.Context() for _ in queries]
     copies = [[c.translate(ctx) for c in q] for q, ctx in zip(queries, contexts)]
     n = min(workers(), len(queries))
@@ -469,14 +490,12 @@ def check_each(queries: list[list[z3.BoolRef]], logic: str, timeout_ms: Callable
     else:
         with ThreadPoolExecutor(max_workers=n) as pool:
             answers = list(pool.map(solve, copies, contexts))
-    main = z3.main_ctx()
-    return [(a, None if m is None else m.translate(main)) for a, m in answers]
+    home = queries[0][0].ctx
+    return [(a, None if m is None else m.translate(home)) for a, m in answers]
 
 
 # Re-exported so that engines never import z3 themselves.
 SAT, UNSAT, UNKNOWN = z3.sat, z3.unsat, z3.unknown
-Bool = z3.Bool
 And, Or, Not, Implies = z3.And, z3.Or, z3.Not, z3.Implies
-BoolVal = z3.BoolVal
 is_true = z3.is_true
 Z3Exception = z3.Z3Exception
