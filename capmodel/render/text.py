@@ -125,13 +125,18 @@ def _detail(p, result: CheckResult) -> str:
         return f"at every depth, by {getattr(p, 'method', 'induction')}"
     if p.verdict == "bounded":
         return "bounded model checking; not a proof"
+    why = result.stats.bound or "stopped early"
     if result.engine != "explicit":
+        depth = getattr(p, "depth", None)
+        if p.verdict in ("incomplete", "not reached within bounds") and depth is not None:
+            what = "not reached" if p.verdict == "not reached within bounds" else "no counterexample"
+            upto = f"up to depth {depth}" if depth >= 0 else "at no depth yet"
+            return f"{what} {upto} ({why})"
         return getattr(p, "method", "") or ""
     if p.verdict == "holds":
         return f"in all {result.stats.states:,} reachable states"
     if p.verdict == "unreachable":
         return f"in none of {result.stats.states:,} reachable states"
-    why = result.stats.bound or "stopped early"
     if p.verdict == "not reached within bounds":
         return f"not reached in {result.stats.states:,} states ({why})"
     return f"no counterexample in {result.stats.states:,} states ({why})"
