@@ -87,17 +87,24 @@ def prove_with_lemmas(timeout: float, logic: str) -> None:
                   f"{proved}/{len(result.lemmas)} proved")
 
 
-def lemma_grid(nodes: str, writes: str, timeout: float, logic: str) -> None:
+def node_names(n: int) -> tuple[str, ...]:
+    return ("master",) + tuple(f"slave{i}" for i in range(1, n))
+
+
+def sizes(text: str) -> list[int]:
+    return [int(x) for x in text.split(",")]
+
+
+def lemma_grid(ns: list[int], ws: list[int], timeout: float, logic: str) -> None:
     """specs/proofs/sync_lemmas.cap's lemmas on the sync grid: seconds to PROVED."""
     root = Path(__file__).resolve().parent.parent
     base = load_spec(str(root / "specs/proofs/sync_lemmas.cap"))
-    ns, ws = list(map(int, nodes.split(","))), list(map(int, writes.split(",")))
     print(f"\nsync, the 9 lemmas of specs/proofs/sync_lemmas.cap: seconds to PROVED (one run each)")
     print("nodes\\writes " + " ".join(f"{w:>6}" for w in ws))
     for n in ns:
         cells = []
         for w in ws:
-            cfg = dataclasses.replace(base, nodes=("master",) + tuple(f"s{i}" for i in range(1, n)), writes=w,
+            cfg = dataclasses.replace(base, nodes=node_names(n), writes=w,
                                       acks_needed=n - 1)  # sync: every other node acks
             model = dataclasses.replace(build_model(cfg), reachables=[])
             result, seconds = timed(lambda: check_z3(model, timeout=timeout, logic=logic))
@@ -127,16 +134,16 @@ def main() -> None:
     if args.proofs:
         prove_with_lemmas(args.timeout, args.logic)
         if args.grid:
-            lemma_grid(args.nodes, args.writes, args.timeout, args.logic)
+            lemma_grid(sizes(args.nodes), sizes(args.writes), args.timeout, args.logic)
         return
     rows = []
     if args.grid:
         from capmodel.config import SystemConfig
         from capmodel.catalogue import PROPERTIES
         for mode in ("async", "semi_sync", "sync"):
-            for n in map(int, args.nodes.split(",")):
-                for w in map(int, args.writes.split(",")):
-                    nodes = ("master",) + tuple(f"slave{i}" for i in range(1, n))
+            for n in sizes(args.nodes):
+                for w in sizes(args.writes):
+                    nodes = node_names(n)
                     cfg = SystemConfig(
                         name=f"{mode}_n{n}_w{w}", file="-", nodes=nodes, leader="master", replication=mode,
                         acks_needed={"async": 0, "semi_sync": 1, "sync": n - 1}[mode], semi_sync_timeout=False,

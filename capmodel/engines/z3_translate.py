@@ -228,7 +228,8 @@ def _fit(t: z3.BitVecRef, width: int) -> z3.BitVecRef:
 
 # z3.And, z3.Or and z3.If check and coerce every argument (asking Z3 for its
 # sort, one call each); the terms built here are well-sorted by construction,
-# and at 7 nodes that checking was a third of the translation's time.
+# and at 7 nodes that checking was half the translation's time (0.62 s of
+# translating the sync model with 6 writes, 0.33 s without it).
 def _and(args: list[z3.BoolRef], ctx: z3.Context) -> z3.BoolRef:
     return _nary(z3.Z3_mk_and, args, True, ctx)
 
@@ -260,10 +261,9 @@ class _Terms:
         self.ctx = state[0].ctx
         self.ranges = ranges
         # The model builder makes equal terms many times over (a 7-node model:
-        # 24,000 term objects, 2,000 distinct). Each distinct term is built
-        # once and gets a number; a term object's number is found by its
-        # operator and its arguments' numbers, without asking Z3 anything
-        # (asking Z3 for ids and sorts was half the translation's time).
+        # 24,000 term objects, about 4,000 distinct). Each distinct term is
+        # built once and gets a number; a term object's number is found from
+        # its operator and its arguments' numbers, with no call into Z3.
         self.memo: dict[int, tuple[Expr, int]] = {}  # id(term object) -> (it, its number)
         self.shapes: dict[tuple, int] = {}  # (op, type, args' numbers) -> number
         self.terms: list[z3.ExprRef] = []  # number -> Z3 term
