@@ -60,6 +60,9 @@ PROPERTIES: dict[str, str] = {
     "no_split_brain": "never two live nodes that both act as master and both acknowledged client "
     "writes during that time",
     "no_read_of_lost_data": "every write a client has read is held by every live node that acts as master",
+    "linearizable": "the history of writes and reads is linearizable (Gilbert and Lynch's C): every "
+    "successful read returns every write acknowledged before it, and nothing an earlier read returned "
+    "is missing from a later one, whichever clients sent them",
 }
 
 # The expression language of `invariant` and `reachable`.

@@ -41,14 +41,36 @@ def read_your_writes(st: SystemState) -> Expr:
     return X.and_(*terms)
 
 
-def monotonic_reads(st: SystemState) -> Expr:
+def _reads_grow(st: SystemState, same_client: bool) -> Expr:
+    """For two successful reads rj, rk with j < k (rj was answered first):
+    rk returned everything rj did; only between reads of one client, or all."""
     terms = []
     for j in range(st.R):
         for k in range(j + 1, st.R):
             both = X.and_(X.eq(st.rstatus[j], X.const(R_OK)), X.eq(st.rstatus[k], X.const(R_OK)),
-                          X.eq(st.rclient[j], st.rclient[k]))
+                          X.eq(st.rclient[j], st.rclient[k]) if same_client else X.TRUE)
             terms.append(X.implies(both, X.subset(st.rseen[j], st.rseen[k])))
     return X.and_(*terms)
+
+
+def monotonic_reads(st: SystemState) -> Expr:
+    return _reads_grow(st, same_client=True)
+
+
+def linearizable(st: SystemState) -> Expr:
+    """Wing and Gong linearizability of the history, for one register whose
+    value is the set of writes in the log (a write adds itself).
+
+    Reads are single steps, so they are totally ordered in real time, in
+    number order. A write may take effect at any point between its send and
+    its OK (a write with no OK may take effect at any point, or never), and
+    writes commute, so each write's point can be chosen on its own. A point
+    for write w exists iff every read that saw w comes after every read that
+    missed it (reads only grow, whichever client sent them) and every read
+    answered after w's OK saw it (no stale read). docs/semantics.md gives the
+    argument; tests/test_linearizable.py checks it against a brute-force
+    checker over recorded histories."""
+    return X.and_(no_stale_read(st), _reads_grow(st, same_client=False))
 
 
 def write_availability(st: SystemState) -> Expr:
@@ -79,6 +101,7 @@ BUILDERS: dict[str, Callable[[SystemState], Expr]] = {
     "read_availability": read_availability,
     "no_split_brain": no_split_brain,
     "no_read_of_lost_data": no_read_of_lost_data,
+    "linearizable": linearizable,
 }
 assert set(BUILDERS) == set(PROPERTIES), "every catalogued property needs a builder"
 
@@ -163,19 +186,31 @@ class Explainer:
         return (text.replace("had already been acknowledged", "of the same client had already been acknowledged")
                 or "a read missed its own client's write")
 
-    def monotonic_reads(self, states) -> str:
+    def _shrinking_reads(self, states, same_client: bool) -> str:
         st, last = self.st, states[-1]
         for j in range(st.R):
             for k in range(j + 1, st.R):
                 rj, rk = read_name(j), read_name(k)
+                cj, ck = self.get(last, f"client[{rj}]"), self.get(last, f"client[{rk}]")
                 if (self.get(last, f"status[{rj}]") == R_OK == self.get(last, f"status[{rk}]")
-                        and self.get(last, f"client[{rj}]") == self.get(last, f"client[{rk}]")):
+                        and (cj == ck or not same_client)):
                     gone = self.get(last, f"seen[{rj}]") & ~self.get(last, f"seen[{rk}]")
                     if gone:
-                        c = client_name(self.get(last, f"client[{rj}]"))
-                        return (f"{c} saw {', '.join(writes_in(gone))} in {rj}, but its later read "
-                                f"{rk} did not: time went backwards")
-        return "a later read returned less than an earlier one"
+                        if cj == ck:
+                            return (f"{client_name(cj)} saw {', '.join(writes_in(gone))} in {rj}, but its "
+                                    f"later read {rk} did not: time went backwards")
+                        return (f"{client_name(cj)} saw {', '.join(writes_in(gone))} in {rj}, but "
+                                f"{client_name(ck)}'s later read {rk} did not: no single order of the "
+                                f"operations explains both answers")
+        return ""
+
+    def monotonic_reads(self, states) -> str:
+        return self._shrinking_reads(states, True) or "a later read returned less than an earlier one"
+
+    def linearizable(self, states) -> str:
+        return (self.no_stale_read(states) if self._bad_read(states, lambda s, j: self.get(
+            s, f"acked_at[{read_name(j)}]")) else self._shrinking_reads(states, False)) \
+            or "the history of writes and reads is not linearizable"
 
     def _unavailable(self, states, kind: str) -> str:
         st, last = self.st, states[-1]
