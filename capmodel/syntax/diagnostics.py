@@ -75,15 +75,74 @@ CODES: dict[str, str] = {
 }
 
 
+# code -> the hint given when the code that raises a diagnostic has none more
+# specific: every diagnostic tells the user what to do next (the README's promise).
+GENERIC_HINTS: dict[str, str] = {
+    "CAP000": "this is a bug in capmodel; please report it with the spec",
+    "CAP001": "check the path (it is relative to the current directory)",
+    "CAP002": "give the path of a .cap file",
+    "CAP003": "save the spec as UTF-8 text",
+    "CAP004": "a spec is a few lines of text; is this the right file?",
+    "CAP005": "a spec starts with `system NAME {` and lists at least its nodes, e.g. `system demo { nodes a, b }`",
+    "CAP006": "check that the file exists, is readable by you, and that no symbolic link on its path loops",
+    "CAP007": 'name a spec file, like "base.cap"',
+    "CAP008": "a spec cannot (directly or indirectly) extend itself",
+    "CAP009": "the path is relative to the directory of the file that says `extends`",
+    "CAP100": "see docs/language.md for the form of each statement",
+    "CAP101": "see docs/language.md for the statements of a spec",
+    "CAP102": "a block opens with '{' after its keyword, e.g. `faults { crashes 1 }`",
+    "CAP103": "finish the statement, and close every '{' with '}'",
+    "CAP104": "separate the names with commas: `nodes a, b`",
+    "CAP105": "a spec uses ASCII letters, digits, '_' and the operators of docs/language.md; "
+              "delete the character (an editor that shows invisible characters helps)",
+    "CAP106": "split the condition into several invariants or simplify it",
+    "CAP107": "keep one of them (to change a base spec, use `extends` in a child spec)",
+    "CAP109": "write `a < b and b < c`, or add parentheses",
+    "CAP201": "use one of the names listed after `nodes`",
+    "CAP202": "the modes are 'async', 'sync', 'semi_sync K' and 'quorum'",
+    "CAP203": "see docs/language.md for the read policies",
+    "CAP204": "see docs/language.md for the failover strategies",
+    "CAP205": "`capmodel properties` lists the built-in properties",
+    "CAP206": "a name is a quantifier variable, a node, a write w1.., a read r1.., or a global like `crashes`",
+    "CAP207": "see docs/language.md for the attributes of nodes, writes and reads",
+    "CAP208": "a quantifier ranges over nodes, writes or reads",
+    "CAP209": "give each one its own name, and list it once",
+    "CAP210": "choose another node name",
+    "CAP211": "give each property, invariant and reachable condition its own name",
+    "CAP212": "see docs/language.md for the allowed words",
+    "CAP301": "list the nodes: `nodes a, b`",
+    "CAP302": "use 0 or a positive number",
+    "CAP303": "make the model smaller: docs/language.md lists the limits",
+    "CAP304": "list at least two nodes: `nodes a, b`",
+    "CAP305": "give a K between 1 and the number of followers",
+    "CAP306": "remove it, or see docs/language.md for where it applies",
+    "CAP307": "remove `fencing`, or choose a failover strategy",
+    "CAP308": "use a larger number",
+    "CAP309": "add the statement it needs, or remove one of the two",
+    "CAP401": "'and', 'or', 'not' and 'implies' combine conditions; '+' and '-' take numbers; "
+              "turn a value into a condition with an attribute or a comparison, e.g. `w1.acked` or `x == y`",
+    "CAP402": "write a condition, e.g. a comparison like `count n in nodes: n.up >= 1`",
+    "CAP403": "give the argument the attribute takes, e.g. `r1.saw(w1)` or `n.has(w1)`; "
+              "docs/language.md lists every attribute",
+    "CAP404": "both sides of '==' / '!=' must have the same type",
+    "CAP405": "attributes belong to nodes, writes and reads, e.g. `n.up`, `w1.acked`, `r1.ok`",
+}
+
+
 @dataclass(frozen=True)
 class Diagnostic:
-    """One problem in a spec. `span.line == 0` means "the file as a whole"."""
+    """One problem in a spec. `span.line == 0` means "the file as a whole".
+    A diagnostic raised without a hint gets its code's generic one."""
 
     code: str
     message: str
     span: Span
     hint: str | None = None
     severity: str = "error"  # "error" | "warning"
+
+    def __post_init__(self) -> None:
+        if not self.hint:
+            object.__setattr__(self, "hint", GENERIC_HINTS.get(self.code))
 
     def render(self, source: str | None = None) -> str:
         """Render as text; `source` is the full text of span.file, if available."""

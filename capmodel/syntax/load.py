@@ -11,6 +11,7 @@ cycle, or invalid contents. Spec files are only read, never executed, and
 """
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -50,7 +51,8 @@ def read_source(path: str, origin: ast.Span | None = None) -> str:
                                     "check the path (it is relative to the current directory)")]) from None
     except (OSError, ValueError) as e:  # ValueError: NUL in the path
         span = origin or _whole(path)
-        raise SpecError([Diagnostic("CAP006", f"cannot read the spec file: {_reason(e)}", span)]) from None
+        raise SpecError([Diagnostic("CAP006", f"cannot read the spec file: {_reason(e)}", span,
+                                    _unreadable_hint(e))]) from None
     if stat.S_ISDIR(st.st_mode):
         raise SpecError([Diagnostic("CAP002", "this is a directory, not a spec file", origin or _whole(path),
                                     "give the path of a .cap file inside it")])
@@ -62,7 +64,7 @@ def read_source(path: str, origin: ast.Span | None = None) -> str:
             data = fh.read(MAX_FILE_BYTES + 1)
     except OSError as e:
         raise SpecError([Diagnostic("CAP006", f"cannot read the spec file: {_reason(e)}",
-                                    origin or _whole(path))]) from None
+                                    origin or _whole(path), _unreadable_hint(e))]) from None
     if len(data) > MAX_FILE_BYTES:
         raise SpecError([Diagnostic("CAP004", f"the file is larger than {MAX_FILE_BYTES // 1024} KB, "
                                     "too large for a spec", _whole(path),
@@ -79,6 +81,19 @@ def read_source(path: str, origin: ast.Span | None = None) -> str:
                                     f"(invalid UTF-8 at line {line}, column {col})",
                                     _top(path), "save the spec as UTF-8 text")]) from None
     return text
+
+
+def _unreadable_hint(e: BaseException) -> str | None:
+    """What to do about a file the system refuses to open (None: the code's generic hint)."""
+    errno_hint = {
+        errno.ELOOP: "a symbolic link on the path points back to itself (directly or through other links); "
+                     "point it at the .cap file",
+        errno.EACCES: "you may not read this file or a folder on its path; check their permissions",
+        errno.ENAMETOOLONG: "the path is too long; move the spec to a shorter path",
+    }
+    if isinstance(e, ValueError):
+        return "the path contains a NUL character; give the path of a .cap file"
+    return errno_hint.get(getattr(e, "errno", None))
 
 
 def _reason(e: BaseException) -> str:

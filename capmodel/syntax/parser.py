@@ -9,7 +9,6 @@ Nothing here resolves names or checks values: that is validate.py's job.
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -287,7 +286,15 @@ class _Build(Transformer):
 
 # ---------------------------------------------------------------- entry point
 
-_ONLY_COMMENTS = re.compile(r"\A(?:[ \t\f\r\n]+|#[^\n]*)*\Z")
+_BLANK = " \t\f\r\n"
+
+
+def _only_comments(text: str) -> bool:
+    """The text holds nothing but blanks and `#` comments.
+
+    One pass over the lines: a regex of the form (blank+ | comment)* backtracks
+    exponentially on a long blank run that is followed by something else."""
+    return all(line.lstrip(_BLANK).startswith("#") or not line.strip(_BLANK) for line in text.split("\n"))
 
 
 def parse(text: str, file: str = "<string>") -> ast.Spec:
@@ -297,7 +304,7 @@ def parse(text: str, file: str = "<string>") -> ast.Spec:
 
 def _parse(text: str, file: str) -> ast.Spec:
     sources = {file: text}
-    if _ONLY_COMMENTS.match(text):
+    if _only_comments(text):
         raise SpecError([Diagnostic(
             "CAP005", "the spec file is empty", ast.Span(file, 1, 1, 1, 1),
             "a spec starts with `system NAME {` and lists at least its nodes, e.g. "
@@ -461,6 +468,11 @@ _CHAR_HINTS = {
     "/": "comments start with '#'",
     "'": 'file names are written in double quotes: extends "base.cap"',
     '"': 'a quoted file name must end with " on the same line',
+    "\ufeff": "a byte-order mark (U+FEFF, invisible) inside the text: delete it",
+    "\u00a0": "a no-break space (U+00A0): replace it with an ordinary space",
+    "\u0085": "a NEL line break (U+0085): replace it with an ordinary line break",
+    "\u2028": "a Unicode line separator (U+2028): replace it with an ordinary line break",
+    "\u2029": "a Unicode paragraph separator (U+2029): replace it with an ordinary line break",
 }
 
 
@@ -478,6 +490,8 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, file: str) -> Diagnostic:
             hint = "names use only ASCII letters, digits and '_'"
         if hint is None and ch == "-":
             hint = "names use only letters, digits and '_' (no '-')"
+        if hint is None and (ch.isspace() or not ch.isprintable()):
+            hint = f"an invisible character ({_char_name(ch)}): delete it, or replace it with a space"
         return Diagnostic("CAP105", f"unexpected character {_char_name(ch)}: expected {expected}", span, hint)
 
     if isinstance(e, UnexpectedEOF):  # not raised by LALR in practice; kept for safety
