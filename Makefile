@@ -20,7 +20,7 @@ demo: install
 	$(BIN)/capmodel verify specs/async.cap; test $$? -le 1
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: install
 	$(BIN)/python bench/run.py
