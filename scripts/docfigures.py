@@ -29,7 +29,8 @@ property is violated; verdicts and counterexamples are the same):
     <!-- fig: states specs/async.cap -->29,494<!-- /fig -->
 
 Kinds: `states`, `transitions`, `depth`, `verdict PROPERTY`, `steps PROPERTY`
-(the counterexample's length); PROPERTY may be `reachable NAME` too.
+(the counterexample's length); PROPERTY may be `reachable NAME` too. Instead of
+a spec file, `bench:MODE:NODES:WRITES` names a cell of bench/run.py's grid.
 
 A file that exists only in the story a doc tells (the tutorial's `mine.cap`),
 made for the figures below it in that doc:
@@ -373,11 +374,26 @@ def explicit_result(spec: str, files: dict[str, str]):
 
         with scratch(files):
             try:
-                cfg = load_spec(spec)
+                cfg = bench_cell(spec) if spec.startswith("bench:") else load_spec(spec)
             except SpecError as err:
                 raise DocError(f"{spec} is not a valid spec:\n{err.render()}") from None
             _cache[key] = explicit.check(build_model(cfg), stop_when_decided=False)
     return _cache[key]
+
+
+def bench_cell(spec: str):
+    """`bench:MODE:NODES:WRITES`: the system of one cell of bench/run.py's grid."""
+    import importlib.util
+
+    try:
+        _, mode, nodes, writes = spec.split(":")
+        size = int(nodes), int(writes)
+    except ValueError:
+        raise DocError(f"{spec!r}: a bench cell is bench:MODE:NODES:WRITES") from None
+    loader = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    bench = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(bench)
+    return bench.system(mode, *size)
 
 
 # --- comparing and rewriting -------------------------------------------------------------------
