@@ -3,7 +3,8 @@
 Exit codes: 0 every checked property holds; 1 a property is violated (or a
 deadlock, or a `reachable` condition that can never happen); 2 invalid spec
 or usage; 3 a bound was reached before a verdict (or Z3 found no counterexample
-up to a depth without a proof); 4 the explicit and Z3 engines disagree.
+up to a depth without a proof); 4 the explicit and Z3 engines disagree; 130 Ctrl-C (after the
+partial report).
 """
 from __future__ import annotations
 
@@ -19,6 +20,43 @@ from .engines.result import CheckResult
 from .render import text
 
 EXIT_OK, EXIT_VIOLATED, EXIT_INVALID, EXIT_INCOMPLETE, EXIT_DISAGREE = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
+
+# verify's default bounds: they protect the machine, not the verdicts (a run
+# that reaches one is INCOMPLETE, never HOLDS)
+DEFAULT_MAX_STATES = 3_000_000
+MEMORY_SHARE = 0.5  # of the memory available when the run starts
+MAX_SECONDS = 1_000_000.0  # a --timeout beyond about 11 days is a typo
+
+
+class Seconds(click.ParamType):
+    """A finite number of seconds between 0.1 and MAX_SECONDS (not inf, nan or negative)."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            seconds = value
+        else:
+            try:
+                seconds = float(value)
+            except (TypeError, ValueError):
+                self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not 0.1 <= seconds <= MAX_SECONDS:  # also false for nan
+            self.fail(f"{value!r} is not a number of seconds between 0.1 and {MAX_SECONDS:,.0f}", param, ctx)
+        return seconds
+
+
+def memory_budget(megabytes: int | None) -> int | None:
+    """--max-memory in bytes; by default a share of the memory available now (None where unknown)."""
+    if megabytes is not None:
+        return megabytes * 2**20
+    available = explicit.memory_available()
+    return None if available is None else int(available * MEMORY_SHARE)
+
+
+def interrupted(result) -> bool:
+    return result is not None and result.stats.bound == explicit.INTERRUPTED
 
 
 class Progress:
@@ -80,7 +118,11 @@ def cli() -> None:
 @click.option("--property", "-p", "properties", multiple=True, metavar="NAME",
               help="Check only this property (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
-@click.option("--max-states", type=click.IntRange(min=1), default=None, help="Stop after N distinct states.")
+@click.option("--max-states", type=click.IntRange(min=1), default=DEFAULT_MAX_STATES, show_default=True,
+              help="Stop after N distinct states (INCOMPLETE, never HOLDS).")
+@click.option("--max-memory", type=click.IntRange(min=1), default=None, metavar="MB",
+              help="Stop when the search holds this many MB (INCOMPLETE). "
+                   f"Default: {MEMORY_SHARE:.0%} of the memory available when the run starts.")
 @click.option("--max-depth", type=click.IntRange(min=0), default=None, help="Explore at most N steps deep.")
 @click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
               help="Folder for counterexample diagrams (one subfolder per spec).")
@@ -89,18 +131,27 @@ def cli() -> None:
               help="Image format of the rendered diagrams.")
 @click.option("--engine", type=click.Choice(["explicit", "z3", "both"]), default="explicit", show_default=True,
               help="explicit BFS, Z3 (bounded model checking and induction), or both, compared.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
+@click.option("--timeout", type=Seconds(), default=None,
               help="Seconds for the Z3 engine as a whole (INCOMPLETE when it runs out).")
-def verify(specs, properties, as_json, max_states, max_depth, out_dir, no_render, fmt, engine, timeout):
-    """Explore every interleaving and give each property a verdict."""
+def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_dir, no_render, fmt, engine,
+           timeout):
+    """Explore every interleaving and give each property a verdict.
+
+    The explicit search stops at --max-states states or at --max-memory MB,
+    whichever comes first, and says so: the verdicts it could not reach are
+    INCOMPLETE. Ctrl-C stops it too and prints what is known so far (exit 130)."""
+    from .render.diagrams import DiagramsNotWritten, folder_names, write_counterexamples
     from .semantics.build import build_model
 
     configs = [(path, _load(path)) for path in specs]
     if any(cfg is None for _, cfg in configs):
         sys.exit(EXIT_INVALID)
+    budget = memory_budget(max_memory)
     results = []
     documents = []
-    for path, cfg in configs:
+    diagram_errors: list[str] = []
+    stopped = False
+    for (path, cfg), folder in zip(configs, folder_names(specs)):
         wanted = list(properties) or None
         if wanted:
             unknown = [p for p in wanted if p not in cfg.checks and p not in
@@ -115,10 +166,12 @@ def verify(specs, properties, as_json, max_states, max_depth, out_dir, no_render
             progress = Progress(enabled=not as_json and sys.stderr.isatty())
             try:
                 result = explicit.check(model, properties=wanted, max_states=max_states, max_depth=max_depth,
-                                        progress=progress, stop_when_decided=engine == "explicit")
+                                        progress=progress, stop_when_decided=engine == "explicit",
+                                        max_memory=budget)
             finally:
                 progress.close()
-        if engine in ("z3", "both"):
+            stopped = interrupted(result)
+        if engine in ("z3", "both") and not stopped:
             from .engines import z3_engine
 
             try:
@@ -128,7 +181,9 @@ def verify(specs, properties, as_json, max_states, max_depth, out_dir, no_render
             except z3_engine.UnsupportedConstruct as err:
                 click.echo(f"error: {path}: the Z3 engine cannot translate this model: {err}", err=True)
                 sys.exit(EXIT_INVALID)
-            if result is not None:
+            except KeyboardInterrupt:
+                z3_result, stopped = None, True
+            if result is not None and z3_result is not None:
                 disagreements = z3_engine.compare(result, z3_result)
                 if disagreements:
                     click.echo(f"ENGINE DISAGREEMENT on {path} (a bug in capmodel, not in the spec):", err=True)
@@ -138,15 +193,20 @@ def verify(specs, properties, as_json, max_states, max_depth, out_dir, no_render
                 if not as_json:
                     click.echo(f"{path}: the explicit and Z3 engines agree on every verdict and "
                                "counterexample length")
-            if engine == "both" and not as_json:
+            if engine == "both" and not as_json and z3_result is not None:
                 click.echo(text.report(result, path) + "\n")
-            result = z3_result
+            result = z3_result or result
+        if result is None:  # Ctrl-C before the Z3 engine had a result
+            break
         results.append(result)
         diagrams: dict[str, str] = {}
         if not no_render:
-            from .render.diagrams import write_counterexamples
-
-            diagrams, notes = write_counterexamples(result, path, out_dir, fmt)
+            try:
+                diagrams, notes = write_counterexamples(result, path, out_dir, fmt, folder=folder)
+            except DiagramsNotWritten as err:
+                notes = []
+                if str(err) not in diagram_errors:
+                    diagram_errors.append(str(err))
             for note in notes:
                 click.echo(note, err=True)
         if as_json:
@@ -155,10 +215,18 @@ def verify(specs, properties, as_json, max_states, max_depth, out_dir, no_render
             click.echo(text.report(result, path, diagrams))
             if len(configs) > 1:
                 click.echo("")
+        if stopped:
+            break
     if as_json:
         payload = documents[0] if len(documents) == 1 else {"results": documents}
         click.echo(json.dumps(payload, indent=2))
-    sys.exit(_exit_code(results))
+    for message in diagram_errors:  # after the report: a folder that refuses diagrams loses nothing else
+        click.echo(f"error: {message}", err=True)
+    if stopped:
+        click.echo(f"interrupted: {len(results)} of {len(configs)} spec(s) reported, the last one partly",
+                   err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(EXIT_INVALID if diagram_errors else _exit_code(results))
 
 
 @cli.command()
@@ -187,12 +255,16 @@ def list_properties():
 @click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the counterexample diagrams (out/cap/<spec>/).")
 @click.option("--no-render", is_flag=True, help="Do not write diagrams.")
-@click.option("--max-states", type=click.IntRange(min=1), default=None, help="Stop each spec after N states.")
+@click.option("--max-states", type=click.IntRange(min=1), default=DEFAULT_MAX_STATES, show_default=True,
+              help="Stop each spec after N states (its label is then INCOMPLETE).")
 def cap_command(specs, as_json, out_dir, no_render, max_states):
-    """Label each spec CP, AP or neither under a partition (default: every spec in specs/)."""
+    """Label each spec CP, AP or neither under a partition (default: every spec in specs/).
+
+    Ctrl-C prints the rows known so far (the one being explored as INCOMPLETE), exit 130."""
     from pathlib import Path
 
     from .cap import analyse, table
+    from .render.diagrams import DiagramsNotWritten, counterexamples, folder_names, write_traces
 
     if not specs:
         specs = sorted(str(p) for p in Path("specs").rglob("*.cap"))
@@ -203,20 +275,34 @@ def cap_command(specs, as_json, out_dir, no_render, max_states):
     if any(cfg is None for _, cfg in configs):
         sys.exit(EXIT_INVALID)
     rows = []
-    for path, cfg in configs:
+    diagram_errors: list[str] = []
+    stopped = False
+    for (path, cfg), folder in zip(configs, folder_names(specs)):
         row = analyse(cfg, path, max_states=max_states)
-        if not no_render and row.failures:
-            from .render.diagrams import counterexamples, write_traces
-
-            paths, notes = write_traces(counterexamples(row.result), Path(path).stem, Path(out_dir) / "cap", "svg")
+        stopped = interrupted(row.result)
+        if not no_render and row.failures and not diagram_errors:
+            try:
+                paths, notes = write_traces(counterexamples(row.result), folder, Path(out_dir) / "cap", "svg")
+            except DiagramsNotWritten as err:
+                paths, notes = {}, []
+                diagram_errors.append(str(err))
             row.failures = {p: paths.get(p, "") for p in row.failures}
             for note in notes:
                 click.echo(note, err=True)
         rows.append(row)
+        if stopped:
+            break
     if as_json:
         click.echo(json.dumps({"rows": [r.to_json() for r in rows]}, indent=2))
     else:
         click.echo(table(rows))
+    for message in diagram_errors:
+        click.echo(f"error: {message}", err=True)
+    if stopped:
+        click.echo(f"interrupted: {len(rows)} of {len(configs)} spec(s) labelled, the last one partly", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if diagram_errors:
+        sys.exit(EXIT_INVALID)
     if any(r.both for r in rows):
         click.echo("BUG: a spec is both consistent and available under a partition; please report it", err=True)
         sys.exit(4)
@@ -227,8 +313,8 @@ def cap_command(specs, as_json, out_dir, no_render, max_states):
 @click.argument("spec", type=click.Path(dir_okay=True))
 @click.option("--property", "-p", "properties", multiple=True, metavar="NAME",
               help="Only this property (repeatable).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
-              help="Seconds per property.")
+@click.option("--timeout", type=Seconds(), default=30.0, show_default=True,
+              help="Seconds for the whole command (each property gets a share of what is left).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 def infer(spec, properties, timeout, as_json):
     """Look for an inductive invariant with Z3's Spacer, check it, and offer its parts as lemmas.

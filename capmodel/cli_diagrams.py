@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from .cli import EXIT_INVALID, EXIT_OK, _load, cli
+from .cli import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, Seconds, _load, cli
+from .render.sequence_dot import DOT_SECONDS
 
 
 @cli.command()
@@ -17,9 +18,12 @@ from .cli import EXIT_INVALID, EXIT_OK, _load, cli
 @click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg", show_default=True,
               help="Image format.")
 def render(trace_file, out_dir, fmt):
-    """Redraw the counterexamples saved by `capmodel verify --json` (or one bare trace)."""
-    from .render.diagrams import UnsafePath, write_traces
-    from .render.trace_json import TraceFormatError, traces_in
+    """Redraw the counterexamples saved by `capmodel verify --json` (or one bare trace).
+
+    The file must follow capmodel/schema/trace.schema.json (as `verify --json`
+    output does); at most 200 traces of at most 500 steps each are drawn."""
+    from .render.diagrams import DiagramsNotWritten, write_traces
+    from .render.trace_json import TraceFormatError, check_schema, drawable, traces_in
 
     try:
         text = Path(trace_file).read_text(encoding="utf-8")
@@ -32,10 +36,18 @@ def render(trace_file, out_dir, fmt):
     except json.JSONDecodeError as err:
         _fail(f"error: {trace_file}:{err.lineno}:{err.colno}: not JSON ({err.msg}); "
               "give a file written by `capmodel verify --json`")
+    except RecursionError:
+        _fail(f"error: {trace_file}: the JSON is nested too deeply to be a trace; "
+              "give a file written by `capmodel verify --json`")
+    except ValueError as err:  # a number of thousands of digits
+        _fail(f"error: {trace_file}: unreadable JSON ({err}); give a file written by `capmodel verify --json`")
     try:
-        found = traces_in(doc)
+        check_schema(doc)
+        found = drawable(traces_in(doc))
     except TraceFormatError as err:
         _fail(f"error: {trace_file}: {err}")
+    except RecursionError:
+        _fail(f"error: {trace_file}: the JSON is nested too deeply to be a trace")
     if not found:
         click.echo(f"{trace_file}: no counterexample to draw (every property held)")
         sys.exit(EXIT_OK)
@@ -46,7 +58,7 @@ def render(trace_file, out_dir, fmt):
     for folder, traces in by_folder.items():
         try:
             paths, more = write_traces(traces, folder, out_dir, fmt)
-        except UnsafePath as err:
+        except DiagramsNotWritten as err:
             _fail(f"error: {err}")
         notes += [n for n in more if n not in notes]
         for key, path in paths.items():
@@ -63,10 +75,12 @@ def render(trace_file, out_dir, fmt):
               help="Refuse models with more reachable states than this.")
 @click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg", show_default=True,
               help="Image format.")
-def graph(spec, out_dir, max_states, fmt):
+@click.option("--dot-timeout", type=Seconds(), default=DOT_SECONDS, show_default=True,
+              help="Seconds Graphviz may take to draw the graph (the .dot file is kept when it runs out).")
+def graph(spec, out_dir, max_states, fmt, dot_timeout):
     """Draw the reachable state graph of a small model, counterexamples in red."""
     from .engines import explicit
-    from .render.diagrams import UnsafePath, inside, safe_name
+    from .render.diagrams import UnsafePath, inside, not_written, safe_name
     from .render.sequence_dot import INSTALL_HINT, DotMissing, render_dot
     from .render.state_graph import TooManyStates, explore, graph_to_dot
     from .semantics.build import build_model
@@ -77,6 +91,9 @@ def graph(spec, out_dir, max_states, fmt):
     model = build_model(cfg)
     try:
         states, edges = explore(model, max_states)
+    except KeyboardInterrupt:
+        click.echo(f"interrupted: {spec} was still being explored; no graph drawn", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except TooManyStates:
         _fail(f"error: {spec} has more than {max_states} reachable states, too many to draw as a graph; "
               "make the model smaller (fewer nodes, writes or reads, crashes 0 or partitions 0) "
@@ -88,19 +105,22 @@ def graph(spec, out_dir, max_states, fmt):
         folder = inside(Path(out_dir), safe_name(Path(spec).stem, "spec"))
         folder.mkdir(parents=True, exist_ok=True)
         dot_path = inside(folder, "state_graph.dot")
-    except UnsafePath as err:
-        _fail(f"error: {err}")
-    dot_path.write_text(source, encoding="utf-8")
+        dot_path.write_text(source, encoding="utf-8")
+    except (OSError, UnsafePath) as err:
+        _fail(f"error: {spec}: {len(states)} states, {len(edges)} transitions; {not_written(err, out_dir)}")
+    except ValueError as err:  # a NUL in --out
+        _fail(f"error: {not_written(err, out_dir)}")
     click.echo(f"{spec}: {len(states)} states, {len(edges)} transitions"
                + (f"; counterexamples of {', '.join(t.property for t in traces)} in red" if traces else ""))
     try:
-        click.echo(f"graph: {render_dot(source, inside(folder, 'state_graph.' + fmt), fmt)}")
+        click.echo(f"graph: {render_dot(source, inside(folder, 'state_graph.' + fmt), fmt, timeout=dot_timeout)}")
     except DotMissing:
         click.echo(f"graph: {dot_path}")
         click.echo(INSTALL_HINT, err=True)
-    except RuntimeError as err:
+    except (RuntimeError, OSError) as err:
         click.echo(f"graph: {dot_path}")
-        click.echo(f"warning: dot could not render {dot_path}: {err}", err=True)
+        click.echo(f"warning: dot could not render {dot_path}: {err}; raise --dot-timeout, or draw a smaller model",
+                   err=True)
 
 
 def _fail(message: str) -> None:

@@ -22,7 +22,8 @@ from capmodel.cli import cli
 from capmodel.engines import explicit
 from capmodel.ir.pycompile import compile_successors
 from capmodel.render import events
-from capmodel.render.diagrams import counterexamples, safe_name, write_counterexamples, write_traces
+from capmodel.render.diagrams import (DiagramsNotWritten, counterexamples, safe_name, write_counterexamples,
+                                     write_traces)
 from capmodel.render.mermaid import trace_to_mermaid
 from capmodel.render.sequence_dot import trace_to_dot
 from capmodel.render.trace_json import KINDS, TraceFormatError, trace_from_json, traces_in
@@ -222,8 +223,8 @@ def test_symlinked_spec_folder_outside_out_dir_is_refused(tmp_path):
     out.mkdir()
     elsewhere.mkdir()
     (out / "async").symlink_to(elsewhere)
-    paths, notes = write_counterexamples(result_of(ROOT / "specs" / "async.cap"), "specs/async.cap", out, "svg")
-    assert paths == {} and len(notes) == 1 and "outside" in notes[0]
+    with pytest.raises(DiagramsNotWritten, match="outside"):
+        write_counterexamples(result_of(ROOT / "specs" / "async.cap"), "specs/async.cap", out, "svg")
     assert not list(elsewhere.iterdir())
 
 
@@ -264,10 +265,11 @@ def test_render_of_saved_json_gives_the_same_mmd_as_verify(tmp_path):
 @pytest.mark.parametrize("content, says", [
     (None, "no such file"),
     ("{ not json", "not JSON"),
-    ("[1, 2]", "neither a trace"),
-    ('{"steps": []}', "no 'property'"),
-    ('{"property": "p", "steps": [{"kind": "teleport"}], "initial": {"nodes": {"a": {}}}}', "unknown kind"),
-    ('{"properties": 3}', "'properties' should be a list"),
+    ("[1, 2]", "[1, 2] is not of type 'object'"),
+    ('{"steps": []}', "'property' is a required property"),
+    ('{"property": "p", "steps": [{"kind": "teleport"}], "initial": {"nodes": {"a": {}}}}',
+     "$.steps[0]"),
+    ('{"properties": 3}', "'spec' is a required property"),
 ])
 def test_render_bad_input_is_one_clear_line(tmp_path, content, says):
     path = tmp_path / "t.json"

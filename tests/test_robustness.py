@@ -2,6 +2,8 @@
 the reproducers it minimised are in tests/data/robustness/."""
 from __future__ import annotations
 
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -111,3 +113,215 @@ def test_a_symbolic_link_loop_is_cap006_with_a_hint(tmp_path):
         load_spec(str(tmp_path / "a.cap"))
     d = err.value.diagnostics[0]
     assert d.code == "CAP006" and "symbolic link" in d.hint
+
+
+# ---------------------------------------------------------------- row 3: an unusable --out loses nothing
+
+@pytest.mark.parametrize("out", ["under_a_file/sub", "x" * 300])
+def test_an_unusable_out_folder_prints_the_report_then_one_error(tmp_path, out):
+    (tmp_path / "under_a_file").write_text("a file, not a folder")
+    p = capmodel("verify", "specs/async.cap", "--out", str(tmp_path / out))
+    assert p.returncode == 2
+    assert re.search(r"no_acked_write_lost\s+VIOLATED", p.stdout) and "is VIOLATED" in p.stdout
+    errors = [line for line in p.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and errors[0].startswith("error: diagrams not written to --out")
+    assert "--no-render" in errors[0]
+
+
+def test_render_into_an_unusable_out_folder_is_one_error(tmp_path):
+    saved = tmp_path / "async.json"
+    saved.write_text(capmodel("verify", "specs/async.cap", "--json", "--no-render").stdout)
+    (tmp_path / "f").write_text("")
+    p = capmodel("render", str(saved), "--out", str(tmp_path / "f" / "sub"))
+    assert p.returncode == 2 and p.stderr.startswith("error: diagrams not written")
+
+
+# ---------------------------------------------------------------- row 4: render checks what it is given
+
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("render_internal_error_*.json")))
+def test_render_of_a_malformed_trace_says_where_it_breaks_the_schema(name, tmp_path):
+    p = capmodel("render", str(DATA / name), "--out", str(tmp_path))
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.startswith(f"error: {DATA / name}: $.") and "trace.schema.json" in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("text, words", [
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ('{"steps": [], "property": "p", "initial": {"nodes": {"a": {}}}, "n": ' + "9" * 100_000 + "}",
+     "unreadable JSON"),
+    ('{"steps": 3}', "'property' is a required property"),
+    ('{"property": "p", "initial": {"nodes": {"a": {}}}, "steps": 3}', "$.steps: 3 is not of type 'array'"),
+])
+def test_render_of_hostile_json_is_a_clear_error(tmp_path, text, words):
+    bad = tmp_path / "bad.json"
+    bad.write_text(text)
+    p = capmodel("render", str(bad), "--out", str(tmp_path / "out"))
+    assert p.returncode == 2 and words in p.stderr
+
+
+def _saved_async(tmp_path) -> dict:
+    import json
+
+    return json.loads(capmodel("verify", "specs/async.cap", "--json", "--no-render").stdout)
+
+
+def test_render_draws_at_most_max_steps(tmp_path):
+    import json
+
+    from capmodel.render.trace_json import MAX_STEPS
+
+    trace = next(p["trace"] for p in _saved_async(tmp_path)["properties"] if p["trace"])
+    trace["steps"] = (trace["steps"] * 20_000)[:20_000]
+    trace["raw"] = {}
+    long = tmp_path / "long.json"
+    long.write_text(json.dumps(trace))
+    p = capmodel("render", str(long), "--out", str(tmp_path / "out"))
+    assert p.returncode == 2
+    assert f"has 20,000 steps; render draws at most {MAX_STEPS}" in p.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_verify_json_follows_the_published_schema(tmp_path):
+    from jsonschema import Draft202012Validator
+
+    from capmodel.render.trace_json import schema
+
+    Draft202012Validator.check_schema(schema())
+    doc = _saved_async(tmp_path)
+    assert list(Draft202012Validator(schema()).iter_errors(doc)) == []
+    several = json_of("verify", "specs/async.cap", "specs/sync.cap", "--json", "--no-render")
+    assert list(Draft202012Validator(schema()).iter_errors(several)) == []
+
+
+def json_of(*args) -> dict:
+    import json
+
+    return json.loads(capmodel(*args).stdout)
+
+
+# ---------------------------------------------------------------- row 5: --timeout is a finite number of seconds
+
+@pytest.mark.parametrize("value", ["inf", "1e308", "nan", "-1", "0", "ten"])
+@pytest.mark.parametrize("command", ["verify", "infer"])
+def test_a_timeout_that_is_not_a_finite_number_of_seconds_is_a_usage_error(command, value):
+    args = ["--engine", "z3"] if command == "verify" else []
+    p = capmodel(command, "specs/async.cap", *args, f"--timeout={value}")
+    assert p.returncode == 2
+    assert "Invalid value for '--timeout'" in p.stderr and "number of seconds" in p.stderr
+
+
+# ---------------------------------------------------------------- row 6: a default bound and Ctrl-C
+
+def test_verify_has_a_documented_default_bound():
+    from capmodel.cli import DEFAULT_MAX_STATES
+
+    help_text = capmodel("verify", "--help").stdout
+    assert f"default: {DEFAULT_MAX_STATES}" in help_text and "--max-memory" in help_text
+    assert f"{DEFAULT_MAX_STATES:,}" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_memory_budget_gives_incomplete_never_holds():
+    from capmodel.engines import explicit
+    from capmodel.engines.result import HOLDS
+    from capmodel.semantics.build import build_model
+
+    model = build_model(load_spec("specs/async.cap"))
+    r = explicit.check(model, max_memory=1, stop_when_decided=False)
+    assert r.stats.bound.startswith("memory budget") and not r.stats.complete
+    assert HOLDS not in {p.verdict for p in r.properties}
+
+
+def test_a_bounded_run_says_how_to_go_further():
+    p = capmodel("verify", "specs/async.cap", "--no-render", "--max-states", "100")
+    assert p.returncode in (1, 3)
+    assert "INCOMPLETE: stopped at max states 100" in p.stdout and "to go further" in p.stdout
+
+
+def test_ctrl_c_prints_the_partial_report_and_exits_130():
+    import signal
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "capmodel", "verify", "--no-render",
+                             str(DATA / "resources_sigint_no_partial_report_e2606e17.cap")],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(15)  # imports and compiling the model take seconds on a busy machine; then the search runs
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert "INCOMPLETE: stopped at interrupted (Ctrl-C)" in out
+    assert "HOLDS" not in out and "INCOMPLETE" in out.split("property", 1)[1]
+    assert "interrupted" in err
+
+
+# ---------------------------------------------------------------- row 7: infer --timeout bounds the command
+
+def test_infer_shares_its_timeout_between_the_properties(monkeypatch):
+    from capmodel.engines import z3_chc
+    from capmodel.semantics.build import build_model
+
+    given = []
+    original = z3_chc._Budget.__init__
+
+    def spy(self, seconds):
+        given.append(seconds)
+        original(self, seconds)
+
+    monkeypatch.setattr(z3_chc._Budget, "__init__", spy)
+    model = build_model(load_spec("specs/async.cap"))
+    results = z3_chc.spacer_prove(model, timeout=2.0)
+    assert len(results) == len(model.invariants) == 3
+    # the first property gets a third of the command's 2 s, not 2 s of its own
+    assert given[0] <= 2.0 / 3
+
+
+# ---------------------------------------------------------------- row 8: Graphviz is bounded
+
+def test_a_dot_that_runs_too_long_is_stopped(tmp_path, monkeypatch):
+    from capmodel.render.sequence_dot import render_dot
+
+    fake = tmp_path / "dot"
+    fake.write_text(f"#!/bin/sh\nexec {shutil.which('sleep')} 30\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="ran longer than 0.5 s"):
+        render_dot("digraph { a }", tmp_path / "g.svg", "svg", timeout=0.5)
+
+
+def test_graph_takes_a_dot_timeout():
+    assert "--dot-timeout" in capmodel("graph", "--help").stdout
+
+
+# ---------------------------------------------------------------- row 11: extends depth, folder names
+
+def _chain_of(tmp_path, extends: int) -> Path:
+    (tmp_path / "s0.cap").write_text("system s0 { nodes a, b }\n")
+    for k in range(1, extends + 1):
+        (tmp_path / f"s{k}.cap").write_text(f'system s{k} extends "s{k - 1}.cap" {{ }}\n')
+    return tmp_path / f"s{extends}.cap"
+
+
+def test_exactly_32_levels_of_extends_are_accepted(tmp_path):
+    assert load_spec(str(_chain_of(tmp_path, 32))).nodes == ("a", "b")
+
+
+def test_33_levels_of_extends_are_refused(tmp_path):
+    with pytest.raises(SpecError) as err:
+        load_spec(str(_chain_of(tmp_path, 33)))
+    assert err.value.codes == ["CAP008"] and "more than 32 levels" in err.value.render()
+
+
+def test_two_specs_with_one_file_name_get_two_folders(tmp_path):
+    from capmodel.render.diagrams import folder_names
+
+    assert folder_names(["a/x.cap", "b/x.cap", "x.cap", "y.cap"]) == ["x", "x-2", "x-3", "y"]
+    for side in ("left", "right"):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "async.cap").write_text((ROOT / "specs" / "async.cap").read_text())
+    out = tmp_path / "out"
+    p = capmodel("verify", str(tmp_path / "left" / "async.cap"), str(tmp_path / "right" / "async.cap"),
+                 "--out", str(out))
+    assert p.returncode == 1
+    assert sorted(d.name for d in out.iterdir()) == ["async", "async-2"]

@@ -7,6 +7,12 @@ met, a deadlock, a variable outside its domain). Depths are tried in order, so
 the first path found for a goal is a shortest one: its length is the length of
 the explicit engine's breadth-first counterexample. Only then is the next step
 added, and the solver keeps everything it has learned.
+
+A solver unrolled to depth d holds only paths that go on for d steps. A goal
+that joins later and is checked at a shallower depth t < d (the deadlock goal,
+after the properties went deeper) would miss every path that ends at t: a
+deadlock, or a finished workload. Such a query goes to a second BMC unrolled
+to exactly t (a deadlock in 3 steps was missed once the unrolling reached 4).
 """
 from __future__ import annotations
 
@@ -83,7 +89,10 @@ class BMC:
         self.status = BMCStatus()
         self._queries = 0
         self.learn = learn
+        self.logic = logic
         self.facts: list = []  # templates proved invariant: asserted at every step
+        self._shallow: BMC | None = None  # for queries at a depth this solver has gone past
+        self._shallows = 0
 
     def _extend(self) -> None:
         t = len(self.steps) - 1
@@ -99,6 +108,17 @@ class BMC:
         self.facts.append(template)
         for cur in self.steps:
             self.solver.add(self.tr.at(template, cur))
+        if self._shallow is not None:
+            self._shallow.assert_invariant(template)
+
+    def _unrolled_to(self, t: int) -> "BMC":
+        """A BMC whose solver is unrolled to at most depth t, sharing the proved facts."""
+        if self._shallow is None or len(self._shallow.steps) - 1 > t:
+            self._shallows += 1
+            self._shallow = BMC(self.tr, self.logic, tag=f"{self.tag}shallow{self._shallows}_", learn=self.learn)
+            for fact in self.facts:
+                self._shallow.assert_invariant(fact)
+        return self._shallow
 
     def _path(self, zmodel, depth: int) -> Path:
         tr = self.tr
@@ -109,6 +129,8 @@ class BMC:
 
     def check_depth(self, t: int, goals: list[Goal], deadline: Deadline) -> list[Found]:
         """Every goal of `goals` that some path of exactly t steps meets."""
+        if t < len(self.steps) - 1:
+            return self._unrolled_to(t).check_depth(t, goals, deadline)
         while len(self.steps) <= t:
             self._extend()
         cur = self.steps[t]

@@ -7,6 +7,7 @@ spec always gives the same counterexample.
 """
 from __future__ import annotations
 
+import os
 import time
 from typing import Callable
 
@@ -18,10 +19,36 @@ from .result import (HOLDS, INCOMPLETE, NOT_REACHED, REACHED, UNREACHABLE, VIOLA
 
 Progress = Callable[[int, int, float], None]  # states, depth, seconds
 
+INTERRUPTED = "interrupted (Ctrl-C)"  # Stats.bound of a search stopped by the user
+
+
+def memory_in_use() -> int | None:
+    """This process's resident memory in bytes (None where /proc is missing)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def memory_available() -> int | None:
+    """Memory the system can still give, in bytes (MemAvailable; None where unknown)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
 
 def check(model: Model, *, properties: list[str] | None = None, max_states: int | None = None,
           max_depth: int | None = None, progress: Progress | None = None,
-          stop_when_decided: bool = True) -> CheckResult:
+          stop_when_decided: bool = True, max_memory: int | None = None) -> CheckResult:
+    """Breadth-first search. Stops at max_states, max_depth or max_memory (bytes
+    of resident memory), and on Ctrl-C: each gives a partial result whose
+    Stats.bound says which bound stopped it (INCOMPLETE, never HOLDS)."""
     started = time.perf_counter()
     successors = compile_successors(model)
     # lemmas are invariants too: one that fails on a reachable state is wrong, and says so with a trace
@@ -60,44 +87,54 @@ def check(model: Model, *, properties: list[str] | None = None, max_states: int 
     depth = 0
     last_report = started
     stopped_early = False
-    while frontier and bound is None and not stopped_early:
-        if max_depth is not None and depth >= max_depth:
-            if any(successors(states[i]) for i in frontier):
-                bound = f"max depth {max_depth}"
-            break
-        nxt = []
-        for sid in frontier:
-            s = states[sid]
-            succ = successors(s)
-            if not succ and deadlock < 0 and not done(s):
-                deadlock = sid
-            transitions += len(succ)
-            for a, t in succ:
-                fired[a] = 1
-                if t in index:
-                    continue
-                if max_states is not None and len(states) >= max_states:
-                    bound = f"max states {max_states}"  # a new state beyond the bound
-                    break
-                tid = len(states)
-                index[t] = tid
-                states.append(t)
-                parent.append(sid)
-                via.append(a)
-                nxt.append(tid)
-                examine(tid, t)
-            if bound:
+    try:
+        while frontier and bound is None and not stopped_early:
+            if max_depth is not None and depth >= max_depth:
+                if any(successors(states[i]) for i in frontier):
+                    bound = f"max depth {max_depth}"
                 break
-            if progress and (len(states) & 0x3FFF) < 64:
-                now = time.perf_counter()
-                if now - last_report > 0.25:
-                    progress(len(states), depth + 1, now - started)
-                    last_report = now
-        frontier = nxt
-        if frontier:
-            depth += 1
-        if stop_when_decided and decided():
-            stopped_early = bool(frontier)
+            nxt = []
+            for sid in frontier:
+                s = states[sid]
+                succ = successors(s)
+                if not succ and deadlock < 0 and not done(s):
+                    deadlock = sid
+                transitions += len(succ)
+                for a, t in succ:
+                    fired[a] = 1
+                    if t in index:
+                        continue
+                    if max_states is not None and len(states) >= max_states:
+                        bound = f"max states {max_states}"  # a new state beyond the bound
+                        break
+                    tid = len(states)
+                    index[t] = tid
+                    states.append(t)
+                    parent.append(sid)
+                    via.append(a)
+                    nxt.append(tid)
+                    examine(tid, t)
+                if bound:
+                    break
+                if (len(states) & 0x3FFF) < 64:
+                    now = time.perf_counter()
+                    if now - last_report > 0.25:
+                        last_report = now
+                        if max_memory is not None and (memory_in_use() or 0) > max_memory:
+                            bound = f"memory budget {max_memory / 2**20:,.0f} MB"
+                            break
+                        if progress:
+                            progress(len(states), depth + 1, now - started)
+            frontier = nxt
+            if frontier:
+                depth += 1
+            if stop_when_decided and decided():
+                stopped_early = bool(frontier)
+    except KeyboardInterrupt:
+        # the lists may be one append apart: keep the states whose parent links are whole
+        whole = min(len(states), len(parent), len(via))
+        del states[whole:], parent[whole:], via[whole:]
+        bound = INTERRUPTED
     complete = bound is None and not stopped_early
     stats = Stats(states=len(states), transitions=transitions, depth=depth,
                   seconds=time.perf_counter() - started, complete=complete, bound=bound,

@@ -511,13 +511,17 @@ def _balanced(t: str) -> bool:
 def spacer_prove(model: Model, property_names: Sequence[str] | None = None, timeout: float = 30.0,
                  lemmas: Sequence[Condition] = (), api: str = DEFAULT_API) -> list[SpacerResult]:
     """Ask Spacer for an inductive invariant proving each invariant of the model
-    (those named, or all). `timeout` (seconds) bounds each property: Spacer,
-    then the independent check and the conjunct analysis in what is left (at
-    least CHECK_FLOOR seconds, so a proof found late is not thrown away).
+    (those named, or all). `timeout` (seconds) bounds the whole call: each
+    property gets an equal share of the time still left (what one leaves over
+    goes to the next): Spacer, then the independent check and the conjunct
+    analysis in what is left of its share (at least CHECK_FLOOR seconds, so a
+    proof found late is not thrown away, but never past the end of the call).
+    A property the time never reached is UNKNOWN.
     `lemmas` are proved together with the property (the query is P and every
     lemma); when that fails the property alone is asked again, so that a wrong
     lemma cannot make a property look violated."""
     lemmas = list(lemmas)
+    end = time.perf_counter() + timeout
     tr = translate(model, extra=lemmas)
     extra = [tr.condition(f"lemma {c.name}", c.expr) for c in lemmas]
     wanted = [c for c in model.invariants if property_names is None or c.name in property_names]
@@ -526,9 +530,13 @@ def spacer_prove(model: Model, property_names: Sequence[str] | None = None, time
         if missing:
             raise ValueError(f"no invariant named {', '.join(sorted(missing))} in model {model.name}")
     results = []
-    for c in wanted:
+    for k, c in enumerate(wanted):
         started = time.perf_counter()
-        budget = _Budget(timeout)
+        if started >= end:
+            results.append(SpacerResult(c.name, UNKNOWN, 0.0, reason=f"the {timeout:g} s of --timeout ran out "
+                                        "before this property's turn"))
+            continue
+        budget = _Budget((end - started) / (len(wanted) - k))
         good = tr.condition(c.name, c.expr)
         verdict, inv, reason = _spacer(tr, z3.And(good, *extra), budget, api)
         if verdict == VIOLATED and extra and budget.left():
@@ -542,7 +550,8 @@ def spacer_prove(model: Model, property_names: Sequence[str] | None = None, time
             r.invariant, r.invariant_text = inv, _plain(z3.simplify(inv))
             # A proof found at the end of the budget still gets a few seconds to be
             # checked: unchecked, it would be thrown away.
-            budget = _Budget(max(budget.end - time.perf_counter(), min(CHECK_FLOOR, timeout)))
+            now = time.perf_counter()
+            budget = _Budget(min(max(budget.end - now, CHECK_FLOOR), end - now))
             ok, why = check_invariant(tr, inv, good, budget.end - time.perf_counter())
             r.checked = ok is True
             if ok is False:

@@ -18,6 +18,39 @@ class UnsafePath(ValueError):
     """A diagram would land outside the output folder."""
 
 
+class DiagramsNotWritten(Exception):
+    """The output folder cannot take the diagrams; the message is one line saying why."""
+
+
+def not_written(err: Exception, out_dir: str | Path) -> DiagramsNotWritten:
+    """The one-line error for a folder that refused a diagram (OSError, a NUL in the path, UnsafePath)."""
+    if isinstance(err, UnsafePath):
+        why = str(err)
+    elif isinstance(err, OSError):
+        why = f"{err.strerror or err}" + (f": {err.filename}" if err.filename else "")
+    else:
+        why = "the path contains a NUL character" if "null" in str(err) else str(err)
+    where = repr(str(out_dir)) if len(str(out_dir)) <= 80 else repr(str(out_dir)[:77] + "...")
+    return DiagramsNotWritten(f"diagrams not written to --out {where}: {why}; "
+                              "give --out a folder you can write to, or --no-render")
+
+
+def unique(name: str, used: set[str]) -> str:
+    """name, or name-2, name-3...: the first not in used (which it joins)."""
+    candidate, n = name, 2
+    while candidate in used:
+        candidate, n = f"{name}-{n}", n + 1
+    used.add(candidate)
+    return candidate
+
+
+def folder_names(spec_paths) -> list[str]:
+    """One output folder per spec of a run: its file name's stem, numbered when
+    two specs share one (a/x.cap and b/x.cap -> x, x-2)."""
+    used: set[str] = set()
+    return [unique(safe_name(Path(str(p)).stem, "spec"), used) for p in spec_paths]
+
+
 def safe_name(name: str, fallback: str = "diagram") -> str:
     """Only letters, digits, _ and -; never empty, never starting with - (an option to other tools)."""
     out = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_-")
@@ -47,10 +80,20 @@ def counterexamples(result: CheckResult) -> list[tuple[str, Trace]]:
 
 def write_traces(traces: list[tuple[str, Trace]], folder_name: str, out_dir: str | Path,
                  fmt: str) -> tuple[dict[str, str], list[str]]:
-    """Write each trace as .dot, .mmd and (with `dot`) an image into out_dir/<folder_name>/."""
+    """Write each trace as .dot, .mmd and (with `dot`) an image into out_dir/<folder_name>/.
+    Raises DiagramsNotWritten when the folder cannot take them."""
     if fmt not in ("svg", "png"):
         raise ValueError(f"unknown image format {fmt!r}: use svg or png")
-    base = Path(out_dir)
+    try:
+        return _write_traces(traces, folder_name, Path(out_dir), fmt)
+    except (OSError, ValueError) as err:
+        if isinstance(err, ValueError) and not isinstance(err, UnsafePath) and "null" not in str(err):
+            raise  # not the folder's fault: a bug
+        raise not_written(err, out_dir) from None
+
+
+def _write_traces(traces: list[tuple[str, Trace]], folder_name: str, base: Path,
+                  fmt: str) -> tuple[dict[str, str], list[str]]:
     notes: list[str] = []
     paths: dict[str, str] = {}
     if not traces:
@@ -60,11 +103,7 @@ def write_traces(traces: list[tuple[str, Trace]], folder_name: str, out_dir: str
     can_render = have_dot()
     used: set[str] = set()
     for key, trace in traces:
-        stem = safe_name(key, "property")
-        n = 2
-        while stem in used:  # two names that sanitise alike keep apart
-            stem, n = f"{safe_name(key, 'property')}-{n}", n + 1
-        used.add(stem)
+        stem = unique(safe_name(key, "property"), used)  # two names that sanitise alike keep apart
         dot_path = inside(folder, stem + ".dot")
         source = trace_to_dot(trace)
         dot_path.write_text(source, encoding="utf-8")
@@ -84,13 +123,12 @@ def write_traces(traces: list[tuple[str, Trace]], folder_name: str, out_dir: str
 
 
 def write_counterexamples(result: CheckResult, spec_path: str | Path, out_dir: str | Path,
-                          fmt: str = "svg") -> tuple[dict[str, str], list[str]]:
-    """Diagrams of every counterexample of one spec's check, in out_dir/<spec file stem>/.
+                          fmt: str = "svg", folder: str | None = None) -> tuple[dict[str, str], list[str]]:
+    """Diagrams of every counterexample of one spec's check, in out_dir/<folder>/
+    (default: the spec file's stem; see folder_names for a run of several specs).
 
     Returns ({property name (or "deadlock"): path of the image, or of the .dot file
     when Graphviz's `dot` is missing}, notes to print: at most one line saying how
-    to install Graphviz, and one per diagram `dot` failed on)."""
-    try:
-        return write_traces(counterexamples(result), Path(str(spec_path)).stem, out_dir, fmt)
-    except UnsafePath as err:
-        return {}, [f"warning: diagrams not written: {err}"]
+    to install Graphviz, and one per diagram `dot` failed on). Raises
+    DiagramsNotWritten when out_dir cannot take them."""
+    return write_traces(counterexamples(result), folder or Path(str(spec_path)).stem, out_dir, fmt)

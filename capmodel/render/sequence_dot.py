@@ -1,6 +1,6 @@
 """A trace as a Graphviz sequence diagram, and running `dot`.
 
-The only module that imports `graphviz`. Every element is pinned at a position
+The only module that runs Graphviz's `dot`. Every element is pinned at a position
 computed here (layout=neato with `pos="x,y!"`), so lifelines are straight,
 arrows are horizontal and the output is the same on every run: one column
 per participant (clients, master, slaves), one row per event, time flowing
@@ -10,6 +10,7 @@ then the nodes (headers, marks, labels, state boxes) on top of them.
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 from ..trace import Trace
@@ -279,20 +280,26 @@ def have_dot() -> bool:
     return shutil.which("dot") is not None
 
 
-def render_dot(source: str, target: Path, fmt: str) -> Path:
-    """Run `dot` on DOT text and write target (its suffix is replaced by fmt).
-    Raises DotMissing without `dot`, RuntimeError when `dot` fails."""
-    import graphviz
+DOT_SECONDS = 60.0  # what one `dot` run may take: a large graph can keep it busy for hours
 
-    if not have_dot():
+
+def render_dot(source: str, target: Path, fmt: str, timeout: float = DOT_SECONDS) -> Path:
+    """Run `dot` on DOT text and write target (its suffix is replaced by fmt).
+    Raises DotMissing without `dot`, RuntimeError when `dot` fails or runs
+    longer than `timeout` seconds (it is then killed)."""
+    dot = shutil.which("dot")
+    if dot is None:
         raise DotMissing()
     out = target.with_suffix("." + fmt)
     try:
-        data = graphviz.Source(source, engine="dot").pipe(format=fmt)
-    except graphviz.ExecutableNotFound as err:
+        run = subprocess.run([dot, f"-T{fmt}"], input=source.encode("utf-8"), capture_output=True,
+                             timeout=timeout, check=False)
+    except FileNotFoundError as err:
         raise DotMissing() from err
-    except graphviz.CalledProcessError as err:
-        detail = (err.stderr or b"").decode("utf-8", "replace").strip().splitlines()
-        raise RuntimeError(detail[0] if detail else str(err)) from err
-    out.write_bytes(data)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"dot ran longer than {timeout:g} s and was stopped") from None
+    if run.returncode != 0:
+        detail = run.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RuntimeError(detail[0] if detail else f"dot exited with status {run.returncode}")
+    out.write_bytes(run.stdout)
     return out

@@ -114,7 +114,24 @@ def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = Non
         out += ["", f"note: {note}"]
     if result.stats.complete and result.unfired:
         out += ["", "actions that never fired: " + ", ".join(result.unfired)]
+    further = going_further(result)
+    if further:
+        out += ["", further]
     return "\n".join(out)
+
+
+def going_further(result: CheckResult) -> str | None:
+    """What to do after an explicit run that a bound (or Ctrl-C) stopped."""
+    s = result.stats
+    if result.engine != "explicit" or s.complete or s.stopped_early or not s.bound:
+        return None
+    if s.bound.startswith("interrupted"):
+        return "interrupted: the verdicts above are those known when the search stopped"
+    if s.bound.startswith("max depth"):
+        return "to go further: raise --max-depth, or check one property with -p"
+    bigger = "--max-memory" if s.bound.startswith("memory") else "--max-states"
+    return (f"to go further: make the model smaller (fewer nodes, writes, reads, crashes or partitions), "
+            f"check one property with -p (the search stops once it is decided), or raise {bigger}")
 
 
 def _detail(p, result: CheckResult) -> str:

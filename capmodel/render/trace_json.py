@@ -1,16 +1,70 @@
-"""Rebuild a Trace from the JSON that `verify --json` writes (Trace.to_json)."""
+"""Rebuild a Trace from the JSON that `verify --json` writes (Trace.to_json).
+
+A saved document is first checked against the published JSON Schema
+(capmodel/schema/trace.schema.json, which `verify --json` output follows), so
+that what is drawn has the types the drawing code expects; then against the
+bounds of what `render` draws."""
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from ..trace import Step, Trace
 
 KINDS = {"request", "reply", "replicate", "ack", "crash", "recover", "partition", "heal", "promote", "local"}
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "trace.schema.json"
+# What `render` draws at most: capmodel's counterexamples are shortest ones, a
+# few dozen steps; a diagram of thousands of rows keeps Graphviz busy for minutes.
+MAX_STEPS = 500
+MAX_TRACES = 200
+_SHOWN = 160  # characters of a schema message shown (it may quote a huge value)
 
 
 class TraceFormatError(ValueError):
     """The JSON is not a trace written by `capmodel verify --json`."""
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    """The published schema of saved traces."""
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def check_schema(doc: Any) -> None:
+    """Raise TraceFormatError naming the first place where doc breaks the schema.
+
+    The document's form is chosen by its keys (as traces_in reads it), so that
+    the error is about that form and not about all three at once."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    form = "trace"
+    if isinstance(doc, dict) and "results" in doc:
+        form = "run"
+    elif isinstance(doc, dict) and "properties" in doc:
+        form = "document"
+    defs = schema()["$defs"]
+    validator = Draft202012Validator({"$ref": f"#/$defs/{form}", "$defs": defs})
+    error = best_match(validator.iter_errors(doc))
+    if error is None:
+        return
+    message = error.message if len(error.message) <= _SHOWN else error.message[:_SHOWN - 3] + "..."
+    where = "the document" if error.json_path == "$" else error.json_path
+    raise TraceFormatError(f"{where}: {message} (see {SCHEMA_FILE.name}, the schema of `verify --json`)")
+
+
+def drawable(found: list[tuple[str, str, Trace]]) -> list[tuple[str, str, Trace]]:
+    """found, if render may draw it all; else TraceFormatError saying which bound it passes."""
+    if len(found) > MAX_TRACES:
+        raise TraceFormatError(f"the file holds {len(found):,} traces; render draws at most {MAX_TRACES}")
+    for _, key, trace in found:
+        if len(trace.steps) > MAX_STEPS:
+            raise TraceFormatError(f"the trace of {key[:80]!r} has {len(trace.steps):,} steps; render draws at "
+                                   f"most {MAX_STEPS} (capmodel's counterexamples are shortest ones)")
+    return found
 
 
 def _need(doc: dict, key: str, types, where: str):

@@ -162,7 +162,7 @@ def _chain(path: str, sources: dict[str, str], origin: ast.Span | None = None,
             cycle = " -> ".join([*names[seen.index(real):], current])
             raise SpecError([Diagnostic("CAP008", f"cyclic extends: {cycle}", via or _whole(current),
                                         "a spec cannot (directly or indirectly) extend itself")], sources)
-        if len(seen) >= MAX_EXTENDS_DEPTH:
+        if len(seen) > MAX_EXTENDS_DEPTH:  # seen holds the spec itself and its bases so far
             raise SpecError([Diagnostic("CAP008", f"more than {MAX_EXTENDS_DEPTH} levels of extends",
                                         via or _whole(current), "flatten the chain of base specs")], sources)
         seen.append(real)
