@@ -26,10 +26,21 @@ READ_POLICIES: dict[str, str] = {
 
 FAILOVER_STRATEGIES: dict[str, str] = {
     "none": "no failover: a crashed master stays crashed",
-    "promote_any": "a live follower on the majority side is promoted when the master has crashed, "
-    "or is cut off in a minority",
-    "promote_most_up_to_date": "as promote_any, but only a follower holding the longest log is promoted",
-    "promote_sync_standby": "as promote_any, but only a synchronous standby (listed in `standbys`) is promoted",
+    "promote_any": "a failover manager promotes a live node that reaches a majority of all nodes when "
+    "the master does not (it has crashed, or is cut off in a minority)",
+    "promote_most_up_to_date": "as promote_any, but only a node whose log is at least as up to date, by "
+    "(term of the last entry, length), as every node it reaches",
+    "promote_sync_standby": "as promote_any, but only a current synchronous standby (listed in `standbys`, "
+    "and one whose acks covered the latest commit)",
+    "elect": "a Raft-style election: a node that lost its master wins with the votes of a majority of all "
+    "nodes, each refusing a candidate whose log is less up to date",
+}
+
+FAILOVER_OPTIONS: dict[str, str] = {
+    "fencing": "the deposed master is fenced at once at the promotion (STONITH, a storage epoch): "
+    "it refuses writes from then on",
+    "live_majority": "the manager needs a majority of the live nodes only, not of all nodes: a "
+    "perfect failure detector, which promotes a lone survivor (not for elect)",
 }
 
 ACK_POINTS: dict[str, str] = {
@@ -51,7 +62,8 @@ STANDBY_RULES: dict[str, str] = {
 }
 
 PROPERTIES: dict[str, str] = {
-    "no_acked_write_lost": "every acknowledged write is held by every live node that acts as master",
+    "no_acked_write_lost": "every acknowledged write is held by the current master (the master of the "
+    "highest term, while it is up)",
     "no_stale_read": "a successful read returns at least every write acknowledged before it began",
     "read_your_writes": "a successful read returns every write its own client had acknowledged before it",
     "monotonic_reads": "a client's later successful read returns everything its earlier reads returned",
@@ -59,7 +71,8 @@ PROPERTIES: dict[str, str] = {
     "read_availability": "every read sent to a live node gets a non-error answer",
     "no_split_brain": "never two live nodes that both act as master and both acknowledged client "
     "writes during that time",
-    "no_read_of_lost_data": "every write a client has read is held by every live node that acts as master",
+    "no_read_of_lost_data": "every write a client has read is held by the current master (the master of "
+    "the highest term, while it is up)",
     "linearizable": "the history of writes and reads is linearizable (Gilbert and Lynch's C): every "
     "successful read returns every write acknowledged before it, and nothing an earlier read returned "
     "is missing from a later one, whichever clients sent them",
@@ -70,7 +83,7 @@ PROPERTIES: dict[str, str] = {
 GLOBALS: dict[str, tuple[str, str]] = {
     "crashes": ("int", "crashes so far"),
     "partitions": ("int", "partition events so far"),
-    "term": ("int", "failovers so far"),
+    "term": ("int", "the highest term so far: one more at each promotion or election"),
     "primary": ("node", "the node the failover manager names master"),
     "partitioned": ("bool", "some link between nodes is cut now"),
 }
@@ -87,6 +100,7 @@ ATTRIBUTES: dict[str, dict[str, tuple[str | None, str, str]]] = {
         "has": ("write", "bool", "the node holds that write"),
         "acked": ("write", "bool", "the node's master has the node's ack for that write (never, without acks)"),
         "source": (None, "node", "the master this node replicates from"),
+        "term": (None, "int", "the term this node knows (0 without failover)"),
         "cut_from": ("node", "bool", "the link between the two nodes is cut"),
     },
     "write": {

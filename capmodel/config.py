@@ -20,7 +20,7 @@ class SystemConfig:
     acks_needed: int  # follower acks before the client gets OK (async: 0)
     semi_sync_timeout: bool  # the ack wait can time out and fall back to async
     reads: str  # master_only | any_node | cp | ap
-    failover: str  # none | promote_any | promote_most_up_to_date
+    failover: str  # none | promote_any | promote_most_up_to_date | promote_sync_standby | elect
     fencing: bool
     crashes: int
     recover: bool  # crash-recover; otherwise crash-stop
@@ -41,4 +41,6 @@ class SystemConfig:
     min_replicas: int = 0  # Redis min-replicas-to-write: refuse writes with fewer replicas in touch
     read_nodes: tuple[str, ...] = ()  # nodes clients may read from; () = as the read policy says
     client_partitions: bool = False  # a partition may cut a client off together with a node
+    client_sides: tuple[str, ...] = ()  # per client, the node whose side of every split it is on ("" = free)
+    live_majority: bool = False  # the manager counts a majority of the live nodes (a perfect failure detector)
     lemmas: tuple[NamedCondition, ...] = ()  # helper invariants for induction proofs (checked too)

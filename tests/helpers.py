@@ -41,12 +41,13 @@ def systems(draw, max_reads: int | None = None, max_clients: int | None = None):
     mode = draw(st.sampled_from(["async", "sync", "semi_sync", "quorum"]))
     acks = {"async": 0, "sync": len(nodes) - 1, "quorum": len(nodes) // 2,
             "semi_sync": draw(st.integers(1, len(nodes) - 1))}[mode]
-    failover = draw(st.sampled_from(["none", "promote_any", "promote_most_up_to_date"]))
+    failover = draw(st.sampled_from(["none", "promote_any", "promote_most_up_to_date", "elect"]))
     return config(
         nodes=nodes, replication=mode, acks_needed=acks,
         semi_sync_timeout=mode == "semi_sync" and draw(st.booleans()),
         reads=draw(st.sampled_from(["master_only", "any_node", "cp", "ap"])),
         failover=failover, fencing=failover != "none" and draw(st.booleans()),
+        live_majority=failover not in ("none", "elect") and draw(st.booleans()),
         crashes=draw(st.integers(0, 1)), recover=draw(st.booleans()), partitions=draw(st.integers(0, 1)),
         writes=draw(st.integers(1, 2)),
         read_count=draw(st.integers(0, max_reads if max_reads is not None else 2 if len(nodes) == 2 else 1)),

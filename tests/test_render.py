@@ -98,7 +98,7 @@ def test_golden_diagrams_of_every_shipped_spec(spec):
 def test_golden_diagram_of_every_kind_of_step(seed):
     trace = walk_trace(seed)
     kinds = {s.kind for s in trace.steps}
-    if seed == 2:  # this walk has every kind of step
+    if seed == 3:  # this walk has every kind of step (a seed found by search when the actions changed)
         assert kinds == KINDS
     check_golden(GOLDEN / "walks" / f"seed{seed}.dot", trace_to_dot(trace))
     check_golden(GOLDEN / "walks" / f"seed{seed}.mmd", trace_to_mermaid(trace))
@@ -295,7 +295,7 @@ TINY = """system tiny {
   leader master
   replication async
   reads any_node
-  failover promote_any
+  failover promote_any live_majority   # two nodes: no majority of all survives a crash
   faults { crashes 1 }
   workload { writes 1 reads 0 }
   check no_acked_write_lost

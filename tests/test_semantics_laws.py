@@ -27,9 +27,22 @@ def test_sync_without_partitions_loses_no_acknowledged_write(cfg):
 
 
 def test_async_with_failover_loses_an_acknowledged_write():
-    for nodes in NODES:
-        cfg = config(nodes=nodes, failover="promote_any", crashes=1)
-        assert verdicts(run(cfg)[1])["no_acked_write_lost"] == "violated"
+    three = NODES[1]
+    for failover in ("promote_any", "promote_most_up_to_date", "elect"):
+        cfg = config(nodes=three, failover=failover, crashes=1)
+        assert verdicts(run(cfg)[1])["no_acked_write_lost"] == "violated", failover
+    # two nodes: only a manager with a perfect failure detector promotes the survivor
+    cfg = config(nodes=NODES[0], failover="promote_any", live_majority=True, crashes=1)
+    assert verdicts(run(cfg)[1])["no_acked_write_lost"] == "violated"
+
+
+def test_two_nodes_cannot_fail_over_on_a_majority():
+    """One of two nodes is no majority of all: no promotion, so nothing is lost."""
+    for failover in ("promote_any", "elect"):
+        cfg = config(nodes=NODES[0], failover=failover, crashes=1, partitions=1)
+        _, result = run(cfg)
+        assert verdicts(result)["no_acked_write_lost"] == "holds", failover
+        assert ("promote" if failover != "elect" else "elect") in result.unfired
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -117,12 +117,14 @@ def check(model: Model, *, properties: list[str] | None = None, max_states: int 
                 if bound:
                     break
                 if (len(states) & 0x3FFF) < 64:
+                    # memory is read by state count, not by time, so that a
+                    # given budget stops a given model at the same point
+                    if max_memory is not None and (memory_in_use() or 0) > max_memory:
+                        bound = f"memory budget {max_memory / 2**20:,.0f} MB"
+                        break
                     now = time.perf_counter()
                     if now - last_report > 0.25:
                         last_report = now
-                        if max_memory is not None and (memory_in_use() or 0) > max_memory:
-                            bound = f"memory budget {max_memory / 2**20:,.0f} MB"
-                            break
                         if progress:
                             progress(len(states), depth + 1, now - started)
             frontier = nxt

@@ -6,6 +6,7 @@ from ..config import SystemConfig
 from ..ir import expr as X
 from ..ir.model import Condition, Model
 from .expressions import ExpressionCompiler
+from .election import add_election
 from .failover import add_failover
 from .faults import add_crashes, add_partitions
 from .properties import Explainer, builtin_conditions
@@ -28,7 +29,10 @@ def build_model(cfg: SystemConfig) -> Model:
     add_client_reads(st, acts)
     add_crashes(st, acts)
     add_partitions(st, acts)
-    add_failover(st, acts)
+    if cfg.failover == "elect":
+        add_election(st, acts)
+    else:
+        add_failover(st, acts)
 
     compiler = ExpressionCompiler(st)
     invariants = builtin_conditions(st)

@@ -124,6 +124,7 @@ class ExpressionCompiler:
                 "is_fenced": lambda: st.is_role(k, FENCED),
                 "length": lambda: X.popcount(st.log[k]),
                 "source": lambda: Ref("node", st.src[k]),
+                "term": lambda: st.node_term(k),
             }[name]()
         if kind == "write":
             s = st.wstatus[k]

@@ -12,18 +12,28 @@ from .state import (MASTER, R_ERROR, R_OK, R_TIMED_OUT, W_ERROR, W_OK, W_TIMED_O
                     writes_in, write_name, client_name)
 
 
-def held_by_every_master(st: SystemState, writes: Expr) -> Expr:
-    """Every live node that acts as master holds all of `writes`."""
-    return X.and_(*(X.implies(st.acts_as_master(n), X.subset(writes, st.log[n])) for n in range(st.N)))
+def held_by_current_master(st: SystemState, writes: Expr) -> Expr:
+    """The current master holds all of `writes`: the node promoted last (the
+    master of the highest term), while it is up and acts as master.
+
+    That copy is the authoritative one: an old master cut off in a lower
+    term that lacks a write loses nothing (the write is on the current
+    master; if the old one serves reads, that is a stale read), whereas a
+    write the current master lacks is one that no authoritative read can
+    return any more: whoever else still holds it discards it when it
+    rejoins. With the current master down, nothing is judged until the next
+    promotion, which must then bring the write along."""
+    return X.and_(*(X.implies(X.and_(X.eq(st.primary, X.const(n)), st.acts_as_master(n)),
+                              X.subset(writes, st.log[n])) for n in range(st.N)))
 
 
 def no_acked_write_lost(st: SystemState) -> Expr:
-    return held_by_every_master(st, st.acked_mask())
+    return held_by_current_master(st, st.acked_mask())
 
 
 def no_read_of_lost_data(st: SystemState) -> Expr:
     read = X.reduce_or([X.ite(X.eq(st.rstatus[j], X.const(R_OK)), st.rseen[j], X.const(0)) for j in range(st.R)])
-    return held_by_every_master(st, read)
+    return held_by_current_master(st, read)
 
 
 def no_stale_read(st: SystemState) -> Expr:
@@ -127,34 +137,55 @@ class Explainer:
     def __call__(self, prop: str, states) -> str:
         return getattr(self, prop)(states)
 
-    def no_acked_write_lost(self, states) -> str:
+    def _current_master(self, state) -> str | None:
+        node = self.st.nodes[self.get(state, "primary")]
+        if self.get(state, f"up[{node}]") and self.get(state, f"role[{node}]") == MASTER:
+            return node
+        return None
+
+    def _lost(self, states, missing_writes, what: str) -> str:
+        """Say which writes the current master lacks, and where (if anywhere) they still are."""
         st, last = self.st, states[-1]
-        for n, node in enumerate(st.nodes):
-            if not (self.get(last, f"up[{node}]") and self.get(last, f"role[{node}]") == MASTER):
+        node = self._current_master(last)
+        if node is None:
+            return ""
+        term = self.get(last, "term")
+        for w, since in missing_writes(last):
+            bit = 1 << (int(w[1:]) - 1)
+            if self.get(last, f"log[{node}]") & bit:
                 continue
+            holders = [o for o in st.nodes if o != node and self.get(last, f"log[{o}]") & bit]
+            down = [o for o in holders if not self.get(last, f"up[{o}]")]
+            where = ("no node holds it any more" if not holders else
+                     f"{' and '.join(holders)}{', which is down,' if down == holders else ''} must discard "
+                     f"it to follow {node}")
+            return (f"{w} {what} at step {since}, but {node}, the current master (term {term}), does not "
+                    f"hold it, and {where}: the write is lost")
+        return ""
+
+    def no_acked_write_lost(self, states) -> str:
+        st = self.st
+
+        def acked(last):
             for i in range(st.W):
                 w = write_name(i)
-                if self.get(last, f"status[{w}]") == W_OK and not self.get(last, f"log[{node}]") >> i & 1:
-                    when = self.first_step(states, lambda s: self.get(s, f"status[{w}]") == W_OK)
-                    return (f"{w} was acknowledged at step {when}, but {node}, now acting as master, "
-                            f"does not hold it: the write is lost")
-        return "an acknowledged write is missing from a master"
+                if self.get(last, f"status[{w}]") == W_OK:
+                    yield w, self.first_step(states, lambda s: self.get(s, f"status[{w}]") == W_OK)
+        return self._lost(states, acked, "was acknowledged") or \
+            "an acknowledged write is missing from the current master"
 
     def no_read_of_lost_data(self, states) -> str:
-        st, last = self.st, states[-1]
-        for j in range(st.R):
-            r = read_name(j)
-            if self.get(last, f"status[{r}]") != R_OK:
-                continue
-            for n, node in enumerate(st.nodes):
-                if not (self.get(last, f"up[{node}]") and self.get(last, f"role[{node}]") == MASTER):
-                    continue
-                gone = self.get(last, f"seen[{r}]") & ~self.get(last, f"log[{node}]")
-                if gone:
+        st = self.st
+
+        def read(last):
+            for j in range(st.R):
+                r = read_name(j)
+                if self.get(last, f"status[{r}]") == R_OK:
                     when = self.first_step(states, lambda s: self.get(s, f"status[{r}]") == R_OK)
-                    return (f"{', '.join(writes_in(gone))} was read in {r} at step {when}, but {node}, now "
-                            f"acting as master, does not hold it: the client saw data that is gone")
-        return "a write that was read is missing from a master"
+                    for w in writes_in(self.get(last, f"seen[{r}]")):
+                        yield w, when
+        return self._lost(states, read, "was read by a client") or \
+            "a write that was read is missing from the current master"
 
     def _bad_read(self, states, wanted) -> str:
         st, last = self.st, states[-1]
@@ -221,8 +252,14 @@ class Explainer:
             bad = (W_ERROR, W_TIMED_OUT) if kind == "write" else (R_ERROR, R_TIMED_OUT)
             if status in bad:
                 node = st.nodes[self.get(last, f"node[{name}]")]
-                what = "an ERROR" if status in (W_ERROR, R_ERROR) else "no answer"
-                return f"{kind} {name} was sent to {node}, which is up, and got {what}"
+                if status in (W_ERROR, R_ERROR):
+                    return f"{kind} {name} was sent to {node}, which is up, and got an ERROR"
+                if kind == "write" and any(self.get(last, f"log[{o}]") >> i & 1 for o in st.nodes):
+                    return (f"write {name} was sent to {node}, which took it but could not collect the "
+                            f"acks it needs, so the client gave up with no answer")
+                client = client_name(self.get(last, f"client[{name}]"))
+                return (f"{client} could not reach {node} or any other master, though it reaches a live "
+                        f"node: {kind} {name} got no answer")
         return f"a {kind} to a live node got no OK"
 
     def write_availability(self, states) -> str:

@@ -1,10 +1,15 @@
 """The state of a replicated system as IR variables, and the derived terms
 the rules are written with.
 
-Logs are bit masks of writes. That is exact, not an abstraction: writes are
-numbered in the order clients send them, each master appends in that order,
-and followers copy prefixes of a master's log, so every log is increasing in
-write number and is determined by the set of writes it holds.
+Logs are bit masks of writes, and each write records the term of the
+master that accepted it. That is exact, not an abstraction, even with
+several masters in different terms: writes are numbered in the order clients
+send them, a write is accepted by exactly one master (the node its client
+sent it to), which appends it after every write it holds, and followers copy
+prefixes of a master's log or cut back to a common prefix. So every log is
+increasing in write number and is determined by the set of writes it holds,
+and an entry's term is the same in every log that holds it: the term of the
+write. docs/semantics.md, section 2, gives the argument in full.
 """
 from __future__ import annotations
 
@@ -74,7 +79,17 @@ class SystemState:
         # ghost: the node acknowledged a client write while acting as master
         self.wrote = [self._new(f"acked_writes_as_master[{x}]", 2, 0, x) for x in self.nodes]
         self.primary = self._new("primary", self.N, lead, "global")
-        self.term = self._new("term", cfg.crashes + cfg.partitions + 1, 0, "global")
+        # the highest term issued so far: every promotion starts a new one
+        terms = cfg.crashes + cfg.partitions + 1
+        self.term = self._new("term", terms, 0, "global")
+        # The term each node knows, and the term in which each write was
+        # accepted; declared only where a rule reads them (without failover
+        # every term is 0, and only elections and the up-to-date managers
+        # compare the terms of log entries).
+        self.nterm = ([self._new(f"term[{x}]", terms, 0, x) for x in self.nodes]
+                      if cfg.failover != "none" else None)
+        self.wterm = ([self._new(f"term[{write_name(i)}]", terms, 0, write_name(i)) for i in range(self.W)]
+                      if cfg.failover in ("elect", "promote_most_up_to_date") else None)
         self.crashes = self._new("crashes", cfg.crashes + 1, 0, "global")
         self.partitions = self._new("partitions", cfg.partitions + 1, 0, "global")
         self.pairs = [(a, b) for a in range(self.N) for b in range(a + 1, self.N)]
@@ -112,7 +127,16 @@ class SystemState:
                           for k, x in enumerate(self.nodes)] if cfg.min_replicas else None)
         # links between clients and nodes, cut by a partition `with_clients`
         self.ccut = (self._new("cut_client_links", 1 << (self.C * self.N), 0, "global")
-                     if cfg.client_partitions else None)
+                     if cfg.client_partitions or any(cfg.client_sides) else None)
+        # The server's own ack wait, apart from the client's (which may give up):
+        # under after_sync it is what hides a commit from the master's readers.
+        self.waiting = ([self._new(f"waiting[{write_name(i)}]", 2, 0, write_name(i)) for i in range(self.W)]
+                        if cfg.visibility == "after_sync" and self.uses_acks else None)
+        # Patroni's synchronous standbys: the followers whose acks covered the
+        # latest commit answered OK, the only ones it may promote
+        listed = sum(1 << self.nodes.index(x) for x in cfg.standbys if x != cfg.leader)
+        self.sync_set = (self._new("sync_standbys", 1 << self.N, listed, "global")
+                         if cfg.failover == "promote_sync_standby" else None)
 
     @property
     def uses_acks(self) -> bool:
@@ -160,9 +184,59 @@ class SystemState:
             return self.log[n]
         return self.flushed[n] if which == "flushed" else self.applied[n]
 
+    def waits_at(self, i: int, m: int) -> Expr:
+        """Master m still waits for the acks of write i (the server's view:
+        the client may have given up already)."""
+        waiting = (X.eq(self.waiting[i], X.const(1)) if self.waiting is not None
+                   else X.eq(self.wstatus[i], X.const(W_PENDING)))
+        return X.and_(waiting, X.eq(self.wnode[i], X.const(m)))
+
     def pending_at(self, m: int) -> Expr:
-        return X.reduce_or([X.ite(X.and_(X.eq(self.wstatus[i], X.const(W_PENDING)), X.eq(self.wnode[i], X.const(m))),
-                                  X.const(1 << i), X.const(0)) for i in range(self.W)])
+        return X.reduce_or([X.ite(self.waits_at(i, m), X.const(1 << i), X.const(0)) for i in range(self.W)])
+
+    def node_term(self, n: int) -> Expr:
+        return self.nterm[n] if self.nterm is not None else X.const(0)
+
+    def last_term(self, n: int) -> Expr:
+        """The term of the last entry of n's log (0 for an empty log)."""
+        result = X.const(0)
+        for i in range(self.W):  # the highest write held is the last entry
+            result = X.ite(X.has_bit(self.log[n], i), self.wterm[i], result)
+        return result
+
+    def at_least_as_up_to_date(self, c: int, v: int) -> Expr:
+        """Raft's vote rule: c's log is at least as up to date as v's, by the
+        term of the last entry, then by length."""
+        tc, tv = self.last_term(c), self.last_term(v)
+        return X.or_(X.lt(tv, tc), X.and_(X.eq(tv, tc), X.le(X.popcount(self.log[v]), X.popcount(self.log[c]))))
+
+    def standby_list(self, m: int) -> list[int]:
+        """The followers whose acks count for master m, in priority order. With
+        promote_sync_standby the list is recomputed after a failover: the
+        promoted standby's place goes to the old leader, which rejoins as a
+        standby (Patroni names a new synchronous standby)."""
+        cfg = self.cfg
+        if not cfg.standbys:
+            return [f for f in range(self.N) if f != m]
+        names = [x for x in cfg.standbys if x != self.nodes[m]]
+        if (cfg.failover == "promote_sync_standby" and self.nodes[m] != cfg.leader
+                and cfg.leader not in cfg.standbys):
+            names.append(cfg.leader)
+        return [self.nodes.index(x) for x in names]
+
+    def end_waits(self, updates: dict, losing: dict[int, Expr], status: int | None) -> None:
+        """In this step the nodes in `losing` (node -> condition) stop being
+        master or crash: their clients' waiting writes end with `status`
+        (None: the client keeps waiting), and so do the servers' ack waits."""
+        for i in range(self.W):
+            here = X.or_(*(X.and_(cond, X.eq(self.wnode[i], X.const(n))) for n, cond in losing.items()))
+            if here == X.FALSE:
+                continue
+            if status is not None:
+                pending = X.eq(self.wstatus[i], X.const(W_PENDING))
+                updates[self.wstatus[i]] = X.ite(X.and_(pending, here), X.const(status), self.wstatus[i])
+            if self.waiting is not None:
+                updates[self.waiting[i]] = X.ite(here, X.const(0), self.waiting[i])
 
     def readable(self, n: int) -> Expr:
         """What a read served by n returns: a master's committed log (without

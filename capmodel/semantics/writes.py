@@ -4,7 +4,10 @@ A write goes to a node the client takes for the master. The master commits
 it to its own log at once (commit, then wait); when it answers OK depends on
 the mode: async answers at once, the others after enough follower acks.
 A client stops waiting (no answer) only when what it waits for can no longer
-come: its node is down, or too few followers can still ack.
+come: too few followers can still ack. When its master crashes or stops
+being master, the wait ends in that very step (faults.py, leadership.py):
+the client's connection dies with the process, and a deposed master answers
+no more.
 """
 from __future__ import annotations
 
@@ -63,6 +66,10 @@ def add_client_writes(st: SystemState, acts: ActionSet) -> None:
                           st.log[n]: X.bor(st.log[n], X.const(1 << i))}
                 if acked_now:
                     accept[st.wrote[n]] = X.const(1)
+                if st.wterm is not None:  # the entry records the term in which it was accepted
+                    accept[st.wterm[i]] = st.node_term(n)
+                if st.waiting is not None:
+                    accept[st.waiting[i]] = X.const(1)
                 acts.add("client_write", SEND, (w, cl, node),
                          X.and_(reach, st.is_up(n), st.is_role(n, MASTER), admitted), accept,
                          Label("request", cl, f"{cl} sends {w} to {node}" +
@@ -94,8 +101,7 @@ def _ack_terms(st: SystemState, i: int, m: int):
     """For write i pending at master m: (enough acks have come, acks can no longer come)."""
     cfg = st.cfg
     k = cfg.acks_needed
-    listed = [st.nodes.index(s) for s in cfg.standbys] if cfg.standbys else [f for f in range(st.N) if f != m]
-    listed = [f for f in listed if f != m]
+    listed = st.standby_list(m)
     acked = {f: X.and_(X.eq(st.src[f], X.const(m)), X.has_bit(st.ackd[f], i)) for f in listed}
     # still streaming from m: its ack for i will come
     streaming = {f: X.and_(st.is_role(f, FOLLOWER), X.eq(st.src[f], X.const(m)), st.connected(f, m))
@@ -112,58 +118,63 @@ def _ack_terms(st: SystemState, i: int, m: int):
     else:
         enough = X.le(X.const(k), X.sum_(acked.values()))
     stuck = X.lt(X.sum_(hopeful.values()), X.const(k))
-    return enough, stuck
+    return enough, stuck, acked
 
 
 def add_write_answers(st: SystemState, acts: ActionSet) -> None:
     cfg = st.cfg
     k = cfg.acks_needed
+    if k == 0:
+        return  # async: the OK went out with the commit
     for i in range(st.W):
         w = write_name(i)
         for m, node in enumerate(st.nodes):
             pending_here = X.and_(X.eq(st.wstatus[i], X.const(W_PENDING)), X.eq(st.wnode[i], X.const(m)))
             live_master = X.and_(st.is_up(m), st.is_role(m, MASTER), X.has_bit(st.log[m], i))
-            # the node is up but no longer master for this write (demoted, or it discarded the write)
-            gone = X.and_(st.is_up(m), X.or_(X.not_(st.is_role(m, MASTER)), X.not_(X.has_bit(st.log[m], i))))
-            if k > 0:
-                enough, stuck = _ack_terms(st, i, m)
-                acts.add("answer_ok", ANSWER, (w, node),
-                         X.and_(pending_here, live_master, enough),
-                         {st.wstatus[i]: X.const(W_OK), st.wrote[m]: X.const(1)},
-                         Label("reply", node, f"{node} has {k} follower ack(s) for {w} and answers OK to "
-                               f"{WRITE_CLIENT}", node, WRITE_CLIENT, f"OK {w}"))
-                stuck = X.and_(pending_here, live_master, stuck)
-                if cfg.semi_sync_timeout:
-                    # MySQL: the commit is done and stays done; whatever happened to the
-                    # node meanwhile (demoted, its copy discarded), the wait ends in OK
-                    acts.add("ack_wait_timeout", ANSWER, (w, node), X.or_(stuck, X.and_(pending_here, gone)),
-                             {st.wstatus[i]: X.const(W_OK),
-                              st.wrote[m]: X.ite(st.is_role(m, MASTER), X.const(1), st.wrote[m])},
-                             Label("reply", node, f"{node}'s wait for acks of {w} times out: it falls "
-                                   f"back to async and answers OK to {WRITE_CLIENT}", node, WRITE_CLIENT,
-                                   f"OK {w}"))
-                elif cfg.client_wait:
-                    acts.add("wait_returns_short", ANSWER, (w, node), stuck,
-                             {st.wstatus[i]: X.const(W_ERROR)},
-                             Label("reply", node, f"WAIT for {w} times out at {node} with fewer than {k} "
-                                   f"ack(s): {WRITE_CLIENT} gets an error, the write stays",
-                                   node, WRITE_CLIENT, f"WAIT < {k}"))
-                else:
-                    acts.add("write_timeout", ANSWER, (w, node), stuck,
-                             {st.wstatus[i]: X.const(W_TIMED_OUT)},
-                             Label("reply", node, f"too few followers of {node} are up and connected to "
-                                   f"ack {w} ({k} needed): {WRITE_CLIENT} times out with no answer",
-                                   node, WRITE_CLIENT, "no answer"))
-            acts.add("write_lost_with_node", ANSWER, (w, node),
-                     X.and_(pending_here, X.not_(st.is_up(m))),
-                     {st.wstatus[i]: X.const(W_LOST_DOWN)},
-                     Label("reply", node, f"{node} is down: {WRITE_CLIENT} gets no answer for {w}",
-                           node, WRITE_CLIENT, "no answer"))
+            enough, stuck, acked = _ack_terms(st, i, m)
+            done = {}  # the server's ack wait is over
+            if st.waiting is not None:
+                done[st.waiting[i]] = X.const(0)
+            ok = {st.wstatus[i]: X.const(W_OK), st.wrote[m]: X.const(1), **done}
+            if st.sync_set is not None:
+                # Patroni: the standbys whose acks covered this commit hold every
+                # commit answered so far (acks are cumulative); only they may be promoted
+                ok[st.sync_set] = X.reduce_or([X.ite(a, X.const(1 << f), X.const(0)) for f, a in acked.items()])
+            acts.add("answer_ok", ANSWER, (w, node),
+                     X.and_(pending_here, live_master, enough), ok,
+                     Label("reply", node, f"{node} has {k} follower ack(s) for {w} and answers OK to "
+                           f"{WRITE_CLIENT}", node, WRITE_CLIENT, f"OK {w}"))
+            if st.waiting is not None:
+                # the client gave up, but the server still waits; the acks end
+                # the wait and the commit becomes visible
+                acts.add("ack_wait_ends", ANSWER, (w, node),
+                         X.and_(st.waits_at(i, m), X.ne(st.wstatus[i], X.const(W_PENDING)), live_master,
+                                enough), done,
+                         Label("local", node, f"{node} has {k} follower ack(s) for {w}: its wait ends and "
+                               f"{w} becomes visible to its readers", node))
+            stuck = X.and_(pending_here, live_master, stuck)
             if cfg.semi_sync_timeout:
-                continue
-            # a node that stopped being master, or discarded the write when it
-            # rejoined another master, drops the client's connection
-            acts.add("write_aborted", ANSWER, (w, node), X.and_(pending_here, gone),
-                     {st.wstatus[i]: X.const(W_ERROR)},
-                     Label("reply", node, f"{node} no longer acts as master for {w} and answers ERROR "
-                           f"to {WRITE_CLIENT}", node, WRITE_CLIENT, f"ERROR {w}"))
+                # MySQL: the commit is done and stays done; whatever happened to the
+                # node meanwhile (demoted, its copy discarded), the wait ends in OK
+                gone = X.and_(st.is_up(m), X.or_(X.not_(st.is_role(m, MASTER)),
+                                                 X.not_(X.has_bit(st.log[m], i))))
+                acts.add("ack_wait_timeout", ANSWER, (w, node), X.or_(stuck, X.and_(pending_here, gone)),
+                         {st.wstatus[i]: X.const(W_OK), **done,
+                          st.wrote[m]: X.ite(st.is_role(m, MASTER), X.const(1), st.wrote[m])},
+                         Label("reply", node, f"{node}'s wait for acks of {w} times out: it falls "
+                               f"back to async and answers OK to {WRITE_CLIENT}", node, WRITE_CLIENT,
+                               f"OK {w}"))
+            elif cfg.client_wait:
+                acts.add("wait_returns_short", ANSWER, (w, node), stuck,
+                         {st.wstatus[i]: X.const(W_ERROR)},
+                         Label("reply", node, f"WAIT for {w} times out at {node} with fewer than {k} "
+                               f"ack(s): {WRITE_CLIENT} gets an error, the write stays",
+                               node, WRITE_CLIENT, f"WAIT < {k}"))
+            else:
+                # the server keeps waiting (and, under after_sync, hiding the
+                # write); only the client stops
+                acts.add("write_timeout", ANSWER, (w, node), stuck,
+                         {st.wstatus[i]: X.const(W_TIMED_OUT)},
+                         Label("reply", node, f"{node} cannot collect the {k} follower ack(s) {w} needs "
+                               f"(too few followers stream from it now): {WRITE_CLIENT} gives up "
+                               f"waiting, with no answer", node, WRITE_CLIENT, "no answer"))

@@ -118,9 +118,10 @@ class Replication:
 
 @dataclass
 class Failover:
-    strategy: Name  # none | promote_any | promote_most_up_to_date
+    strategy: Name  # none | promote_any | promote_most_up_to_date | promote_sync_standby | elect
     fencing: bool = False
     span: Span | None = None
+    live_majority: bool = False  # the manager needs a majority of the live nodes only
 
 
 @dataclass
@@ -184,6 +185,7 @@ class Spec:
     visibility: Name | None = None  # after_commit | after_sync
     standbys: Standbys | None = None
     min_replicas: Number | None = None
+    place: list[tuple[Name, Name]] | None = None  # `place client2 with s2`: (client, node) pairs
     invariants: list[NamedCondition] = field(default_factory=list)
     reachables: list[NamedCondition] = field(default_factory=list)
     lemmas: list[NamedCondition] = field(default_factory=list)  # helper invariants for Z3's induction

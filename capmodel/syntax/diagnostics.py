@@ -56,6 +56,7 @@ CODES: dict[str, str] = {
     "CAP210": "reserved word used as a node name",
     "CAP211": "duplicate or clashing name (property, invariant, reachable)",
     "CAP212": "unknown ack point, visibility or standby rule",
+    "CAP213": "unknown client",
     # values and bounds
     "CAP301": "`nodes` missing",
     "CAP302": "negative number",
@@ -110,6 +111,7 @@ GENERIC_HINTS: dict[str, str] = {
     "CAP210": "choose another node name",
     "CAP211": "give each property, invariant and reachable condition its own name",
     "CAP212": "see docs/language.md for the allowed words",
+    "CAP213": "clients are named client1, client2, ... up to the workload's `clients` count",
     "CAP301": "list the nodes: `nodes a, b`",
     "CAP302": "use 0 or a positive number",
     "CAP303": "make the model smaller: docs/language.md lists the limits",

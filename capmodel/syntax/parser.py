@@ -189,9 +189,15 @@ class _Build(Transformer):
         return ("min_replicas", self._num(children[1]), self._span(meta))
 
     def failover(self, meta, children):
-        _, strategy, fencing = children
+        _, strategy, *options = children
         span = self._span(meta)
-        return ("failover", ast.Failover(self._name(strategy), fencing is not None, span), span)
+        words = {str(t) for t in options if isinstance(t, Token)}
+        return ("failover", ast.Failover(self._name(strategy), "fencing" in words, span,
+                                         live_majority="live_majority" in words), span)
+
+    def place(self, meta, children):
+        names = [self._name(t) for t in self._names(children)]
+        return ("place", list(zip(names[0::2], names[1::2])), self._span(meta))
 
     def _block(self, meta, children, what: str, result):
         seen: dict[str, ast.Span] = {}

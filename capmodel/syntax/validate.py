@@ -76,7 +76,7 @@ class _Validator:
         standbys = self.check_standbys(nodes, leader)
         replication, acks, timeout, wait = self.check_replication(nodes, standbys)
         reads, read_nodes = self.check_reads(nodes)
-        failover, fencing = self.check_failover(nodes, leader, standbys)
+        failover, fencing, live_majority = self.check_failover(nodes, leader, standbys)
         ack_after = self.check_detail_word("ack_after", cat.ACK_POINTS, DEFAULT_ACK_AFTER, "ack point",
                                            "ack points")
         visibility = self.check_detail_word("visibility", cat.VISIBILITY, DEFAULT_VISIBILITY, "visibility",
@@ -85,6 +85,7 @@ class _Validator:
         min_replicas = self.check_min_replicas(nodes)
         crashes, recover, partitions, client_partitions = self.check_faults()
         writes, read_count, clients = self.check_workload()
+        client_sides = self.check_place(nodes, clients, partitions)
         checks = self.check_checks()
         invariants, reachables, lemmas = self.check_conditions(nodes, writes, read_count)
         if self.diags:
@@ -99,7 +100,7 @@ class _Validator:
             standbys=tuple(n.text for n in standbys.nodes) if standbys else (),
             standby_rule=standbys.rule.text if standbys else DEFAULT_STANDBY_RULE,
             client_wait=wait, min_replicas=min_replicas, read_nodes=tuple(read_nodes),
-            client_partitions=client_partitions)
+            client_partitions=client_partitions, client_sides=client_sides, live_majority=live_majority)
 
     def sorted_diags(self) -> list[Diagnostic]:
         order = {spec.file: i for i, spec in enumerate(self.chain)}
@@ -301,10 +302,10 @@ class _Validator:
         return v
 
     def check_failover(self, nodes: list[str], leader: str,
-                       standbys: ast.Standbys | None) -> tuple[str, bool]:
+                       standbys: ast.Standbys | None) -> tuple[str, bool, bool]:
         fo: ast.Failover | None = self.latest("failover")
         if fo is None:
-            return DEFAULT_FAILOVER, False
+            return DEFAULT_FAILOVER, False, False
         strategy = fo.strategy.text
         if strategy not in cat.FAILOVER_STRATEGIES:
             self.error("CAP204", f"unknown failover strategy '{strategy}'", fo.strategy.span,
@@ -319,7 +320,38 @@ class _Validator:
         elif strategy == "none" and fo.fencing:
             self.error("CAP307", "'fencing' with failover none: there is no failover, so nothing to fence",
                        fo.span, "remove 'fencing', or choose `failover promote_any fencing`")
-        return strategy, fo.fencing
+        elif fo.live_majority and strategy in ("none", "elect"):
+            self.error("CAP309", f"'live_majority' with failover {strategy}: "
+                       + ("there is no failover manager to weaken" if strategy == "none" else
+                          "an election always needs the votes of a majority of all nodes"),
+                       fo.span, "remove 'live_majority'; it weakens a failover manager such as "
+                       "`failover promote_any live_majority`")
+        return strategy, fo.fencing, fo.live_majority
+
+    def check_place(self, nodes: list[str], clients: int, partitions: int) -> tuple[str, ...]:
+        """`place client2 with s2`: per client, the node whose side of every split it is on."""
+        pairs: list[tuple[ast.Name, ast.Name]] | None = self.latest("place")
+        sides = [""] * clients
+        if not pairs:
+            return ()
+        names = [f"client{c + 1}" for c in range(clients)]
+        for client, node in pairs:
+            if client.text not in names:
+                self.error("CAP213", f"unknown client '{client.text}'", client.span,
+                           did_you_mean(client.text, names) or
+                           f"the workload has {clients} client(s): {one_of(names)}")
+            elif sides[names.index(client.text)]:
+                self.error("CAP107", f"'{client.text}' is placed twice", client.span, "place each client once")
+            elif nodes and node.text not in nodes:
+                self.error("CAP201", f"unknown node '{node.text}'", node.span,
+                           did_you_mean(node.text, nodes) or f"the nodes are {one_of(nodes)}")
+            else:
+                sides[names.index(client.text)] = node.text
+        if partitions == 0:
+            self.error("CAP309", "'place' needs at least 1 partition: it says which side of a split a "
+                       "client is on", self.statement_span("place"),
+                       "add `faults { partitions 1 }`, or remove the 'place' statement")
+        return tuple(sides)
 
     def bound(self, num: ast.Number | None, what: str, default: int, limit: int, minimum: int = 0) -> int:
         if num is None:
