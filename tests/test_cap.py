@@ -7,7 +7,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 
-from capmodel.cap import analyse, label_of, partitioned
+from capmodel.cap import analyse, labels, partitioned
 from capmodel.syntax.load import load_spec
 
 from helpers import config, systems
@@ -18,12 +18,14 @@ SPECS = sorted(ROOT.joinpath("specs").rglob("*.cap"))
 
 def test_labels_from_verdicts():
     h, v = "holds", "violated"
-    both = {"no_stale_read": h, "no_acked_write_lost": h, "read_availability": h, "write_availability": h}
-    assert label_of(both).startswith("BUG")
-    assert label_of({**both, "read_availability": v}) == "CP"
-    assert label_of({**both, "no_stale_read": v}) == "AP"
-    assert label_of({**both, "no_stale_read": v, "write_availability": v}) == "neither"
-    assert label_of({**both, "no_stale_read": "incomplete"}) == "INCOMPLETE"
+    both = {"linearizable": h, "read_availability": h, "write_availability": h}
+    assert labels(both)[2].startswith("BUG")
+    assert labels({**both, "read_availability": v}) == ("CP", "BUG: both C and A under a partition", "CP")
+    assert labels({**both, "read_availability": v, "write_availability": v}) == ("CP", "CP", "CP")
+    assert labels({**both, "write_availability": v}) == ("C and A", "CP", "CP")
+    assert labels({**both, "linearizable": v}) == ("AP", "AP", "AP")
+    assert labels({**both, "linearizable": v, "write_availability": v}) == ("AP", "neither", "neither")
+    assert labels({**both, "linearizable": "incomplete"}) == ("INCOMPLETE",) * 3
 
 
 def test_partitioned_config_always_allows_a_partition_with_clients():
@@ -39,7 +41,7 @@ def test_shipped_specs_are_never_both_c_and_a():
         labels[path.name] = row.label
     assert labels["cp.cap"] == "CP"
     assert labels["sync.cap"] == "CP"
-    assert labels["semisync.cap"].startswith("CA, because partitions are not modelled")
+    assert not any("CA" in label for label in labels.values())
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -55,7 +57,8 @@ def test_cap_command_json_and_diagrams(tmp_path):
                         "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
     rows = {Path(r["file"]).name: r for r in json.loads(p.stdout)["rows"]}
-    assert rows["cp.cap"]["label"] == "CP"
-    assert rows["cp.cap"]["verdicts"]["no_stale_read"] == "holds"
+    assert (rows["cp.cap"]["reads"], rows["cp.cap"]["writes"], rows["cp.cap"]["label"]) == ("CP", "CP", "CP")
+    assert rows["cp.cap"]["verdicts"]["linearizable"] == "holds"
+    assert rows["semisync.cap"]["own_budget"]["linearizable"] == "holds"  # no partition of its own
     diagram = rows["cp.cap"]["failures"]["read_availability"]
     assert Path(diagram).exists() and Path(diagram).is_relative_to(tmp_path)
