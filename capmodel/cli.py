@@ -237,7 +237,7 @@ def check(spec):
     if cfg is None:
         sys.exit(EXIT_INVALID)
     click.echo(f"{spec}: system {cfg.name} is valid: {len(cfg.nodes)} nodes, {cfg.replication} replication, "
-               f"{cfg.reads} reads, failover {cfg.failover}{' with fencing' if cfg.fencing else ''}; "
+               f"{cfg.reads} reads, failover {cfg.failover}{' with fencing' if cfg.fencing else ''}{' on a live majority' if cfg.live_majority else ''}; "
                f"checks {', '.join(cfg.checks) or 'nothing'}")
 
 

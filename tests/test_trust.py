@@ -261,3 +261,14 @@ def test_timeout_wording_does_not_claim_a_disconnection():
     trace = next(p.trace for p in result.properties if p.name == "write_availability")
     assert "gives up waiting" in trace.steps[-1].text and "up and connected" not in trace.steps[-1].text
     assert "could not collect the acks" in trace.explanation
+
+
+def test_after_a_failover_a_new_synchronous_standby_is_named_and_can_be_promoted():
+    """Patroni names a synchronous standby of the new primary once it has
+    confirmed all the primary holds; a second failover then keeps every commit."""
+    text = SYNC_STANDBY.replace("crashes 1  partitions 1", "crashes 2 recover").replace(
+        "reachable new_primary_commits", "reachable second_failover: term == 2\n  reachable new_primary_commits")
+    model, result = run(spec(text))
+    assert verdicts(result) == {"no_acked_write_lost": "holds"}
+    assert [r.verdict for r in result.reachables] == ["reached", "reached"]
+    assert "name_sync_standby" not in result.unfired

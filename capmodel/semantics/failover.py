@@ -93,6 +93,8 @@ def add_failover(st: SystemState, acts: ActionSet) -> None:
             acts.add("promote", PROMOTE, (cname, pname), X.and_(*guard), updates,
                      Label("promote", cname, f"{how}{cname} is promoted to master in place of "
                            f"{pname}{fenced}", cname))
+    if cfg.failover == "promote_sync_standby":
+        add_sync_standby_naming(st, acts)
 
     def may_rejoin(n: int, p: int):
         """The manager tells n that p, the primary it named, is master."""
@@ -100,3 +102,20 @@ def add_failover(st: SystemState, acts: ActionSet) -> None:
         return X.and_(X.eq(st.primary, X.const(p)), st.is_role(p, MASTER), st.connected(n, p),
                       X.not_(following))
     add_following(st, acts, "rejoin", may_rejoin)
+
+
+def add_sync_standby_naming(st: SystemState, acts: ActionSet) -> None:
+    """Patroni names a synchronous standby (its /sync key) once that standby
+    streams from the primary and has confirmed all the primary holds: from
+    then on it may be promoted. A commit answered OK later narrows the set to
+    the standbys whose acks covered it (writes.py)."""
+    for m, mname in enumerate(st.nodes):
+        for f in st.standby_list(m):
+            fname = st.nodes[f]
+            acts.add("name_sync_standby", PROMOTE, (fname, mname),
+                     X.and_(X.eq(st.primary, X.const(m)), st.acts_as_master(m), st.is_role(f, FOLLOWER),
+                            X.eq(st.src[f], X.const(m)), st.connected(f, m),
+                            X.not_(X.has_bit(st.sync_set, f)), X.subset(st.log[m], st.ackd[f])),
+                     {st.sync_set: X.bor(st.sync_set, X.const(1 << f))},
+                     Label("local", mname, f"{mname} names {fname}, which has confirmed all it holds, "
+                           f"a synchronous standby", mname))

@@ -40,7 +40,7 @@ def take_office(st: SystemState, c: int, updates: dict) -> Expr:
         updates[st.in_touch[c]] = X.reduce_or(
             [X.ite(X.and_(st.is_role(f, FOLLOWER), st.connected(f, c)), X.const(1 << f), X.const(0))
              for f in range(st.N) if f != c])
-    if st.sync_set is not None:  # no commit of the new term has been confirmed by a standby yet
+    if st.sync_set is not None:  # no standby has confirmed the new master's log yet (failover.py names one)
         updates[st.sync_set] = X.const(0)
     return new_term
 

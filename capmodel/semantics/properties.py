@@ -155,10 +155,13 @@ class Explainer:
             if self.get(last, f"log[{node}]") & bit:
                 continue
             holders = [o for o in st.nodes if o != node and self.get(last, f"log[{o}]") & bit]
-            down = [o for o in holders if not self.get(last, f"up[{o}]")]
+            down = {o for o in holders if not self.get(last, f"up[{o}]")}
+            if len(holders) == 1:
+                who = f"{holders[0]}{', which is down,' if down else ''}"
+            else:  # say of each holder whether it is down
+                who = " and ".join(f"{o} (down)" if o in down else o for o in holders)
             where = ("no node holds it any more" if not holders else
-                     f"{' and '.join(holders)}{', which is down,' if down == holders else ''} must discard "
-                     f"it to follow {node}")
+                     f"{who} must discard it to follow {node}")
             return (f"{w} {what} at step {since}, but {node}, the current master (term {term}), does not "
                     f"hold it, and {where}: the write is lost")
         return ""

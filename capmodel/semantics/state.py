@@ -218,10 +218,10 @@ class SystemState:
         cfg = self.cfg
         if not cfg.standbys:
             return [f for f in range(self.N) if f != m]
-        names = [x for x in cfg.standbys if x != self.nodes[m]]
-        if (cfg.failover == "promote_sync_standby" and self.nodes[m] != cfg.leader
-                and cfg.leader not in cfg.standbys):
-            names.append(cfg.leader)
+        if cfg.failover == "promote_sync_standby" and cfg.leader not in cfg.standbys:
+            names = [cfg.leader if x == self.nodes[m] else x for x in cfg.standbys]
+        else:
+            names = [x for x in cfg.standbys if x != self.nodes[m]]
         return [self.nodes.index(x) for x in names]
 
     def end_waits(self, updates: dict, losing: dict[int, Expr], status: int | None) -> None:
