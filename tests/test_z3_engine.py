@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis.strategies import data as st_data
 
 from capmodel.engines import explicit
 from capmodel.engines.result import HOLDS, INCOMPLETE, REACHED, UNREACHABLE, VIOLATED
@@ -217,10 +219,19 @@ def small_systems():
     return systems(max_reads=1, max_clients=1)
 
 
-@settings(max_examples=200, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(small_systems())
-def test_engines_agree_on_generated_systems(cfg):
+CHUNKS = 4  # the 200 generated systems in pieces, so that xdist spreads them over the cores
+
+
+def _chunk_of(cfg) -> int:
+    return zlib.crc32(repr(cfg).encode()) % CHUNKS  # stable across processes, unlike hash()
+
+
+@pytest.mark.parametrize("chunk", range(CHUNKS))
+@settings(max_examples=200 // CHUNKS, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+@given(data=st_data())
+def test_engines_agree_on_generated_systems(chunk, data):
+    cfg = data.draw(small_systems().filter(lambda c: _chunk_of(c) == chunk))
     model = build_model(cfg)
     e = explicit.check(model, stop_when_decided=False)
     z = check_z3(model, diameter=diameter_of(e), timeout=20)
