@@ -161,7 +161,7 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
                            f"{', '.join(list(cfg.checks) + [c.name.text for c in cfg.invariants])}", err=True)
                 sys.exit(EXIT_INVALID)
         model = build_model(cfg)
-        result = None
+        result, comparison = None, None
         if engine in ("explicit", "both"):
             progress = Progress(enabled=not as_json and sys.stderr.isatty())
             try:
@@ -193,9 +193,20 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
                 if not as_json:
                     click.echo(f"{path}: the explicit and Z3 engines agree on every verdict and "
                                "counterexample length")
-            if engine == "both" and not as_json and z3_result is not None:
-                click.echo(text.report(result, path) + "\n")
-            result = z3_result or result
+            if engine == "both" and result is not None and z3_result is not None:
+                # one combined verdict: the explicit engine's when it explored
+                # everything (Z3 only cross-checked it), Z3's otherwise
+                combined, other = (result, z3_result) if result.stats.complete else (z3_result, result)
+                comparison = {"agree": True, "verdicts_from": combined.engine,
+                              "explicit": result.to_json(), "z3": z3_result.to_json()}
+                if not as_json:
+                    click.echo(text.report(other, path) + "\n")
+                    click.echo(f"{path}: the verdicts below are the {combined.engine} engine's"
+                               + (" (it explored every state; Z3 cross-checked them)"
+                                  if combined is result else " (the explicit engine hit a bound)"))
+                result = combined
+            else:
+                result = z3_result or result
         if result is None:  # Ctrl-C before the Z3 engine had a result
             break
         results.append(result)
@@ -210,7 +221,8 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
             for note in notes:
                 click.echo(note, err=True)
         if as_json:
-            documents.append({"file": path, **result.to_json(), "diagrams": diagrams})
+            documents.append({"file": path, **result.to_json(), "diagrams": diagrams,
+                              **({"comparison": comparison} if comparison else {})})
         else:
             click.echo(text.report(result, path, diagrams))
             if len(configs) > 1:

@@ -2,6 +2,7 @@
 the reproducers it minimised are in tests/data/robustness/."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -325,3 +326,22 @@ def test_two_specs_with_one_file_name_get_two_folders(tmp_path):
                  "--out", str(out))
     assert p.returncode == 1
     assert sorted(d.name for d in out.iterdir()) == ["async", "async-2"]
+
+
+def test_engine_both_gives_one_combined_verdict_and_the_comparison_in_json():
+    """Row 12: the explicit engine's verdict when it explores everything (Z3
+    cross-checks it), its exit code, and the comparison inside the document."""
+    from jsonschema import Draft202012Validator
+
+    from capmodel.render.trace_json import schema
+
+    p = capmodel("verify", "specs/split_brain_fenced.cap", "--engine", "both", "--no-render", "--json")
+    assert p.returncode == 0, p.stderr  # HOLDS, not Z3's "no counterexample up to depth d" (exit 3)
+    doc = json.loads(p.stdout)
+    assert doc["engine"] == "explicit" and [q["verdict"] for q in doc["properties"]] == ["holds"]
+    assert doc["comparison"]["agree"] and doc["comparison"]["verdicts_from"] == "explicit"
+    assert doc["comparison"]["z3"]["engine"] == "z3"
+    assert list(Draft202012Validator(schema()).iter_errors(doc)) == []
+    bounded = capmodel("verify", "specs/split_brain_fenced.cap", "--engine", "both", "--no-render", "--json",
+                       "--max-states", "50")
+    assert json.loads(bounded.stdout)["comparison"]["verdicts_from"] == "z3"
