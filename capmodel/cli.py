@@ -368,6 +368,13 @@ from . import cli_diagrams  # noqa: E402,F401  (registers its commands on `cli`)
 
 
 def main() -> None:
+    # A shell cannot pass a NUL byte, but a caller of main() can, and no path
+    # or value may hold one (the OS refuses it deep inside, as a ValueError)
+    bad = next((k for k, arg in enumerate(sys.argv[1:], 1) if "\0" in arg), None)
+    if bad is not None:
+        click.echo(f"error: argument {bad} holds a NUL byte (\\0), which no path or value may contain; "
+                   "remove it", err=True)
+        sys.exit(EXIT_INVALID)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

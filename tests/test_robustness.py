@@ -345,3 +345,14 @@ def test_engine_both_gives_one_combined_verdict_and_the_comparison_in_json():
     bounded = capmodel("verify", "specs/split_brain_fenced.cap", "--engine", "both", "--no-render", "--json",
                        "--max-states", "50")
     assert json.loads(bounded.stdout)["comparison"]["verdicts_from"] == "z3"
+
+
+@pytest.mark.parametrize("argv", [["check", "a\0b"], ["verify", "specs/async.cap", "--out", "o\0x"]])
+def test_a_nul_byte_in_an_argument_is_one_clear_error(argv, monkeypatch, capsys):
+    """Found by the fuzzer calling main() in-process: exit 2, not an internal error (70)."""
+    from capmodel.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["capmodel", *argv])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    assert stop.value.code == 2 and "NUL byte" in capsys.readouterr().err
