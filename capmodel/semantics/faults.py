@@ -2,11 +2,11 @@
 splits of the network into two sides, and the network healing."""
 from __future__ import annotations
 
-from ..ir import expr as X
-from ..ir.model import Label
 from itertools import combinations, product
 
-from .state import FOLLOWER, MASTER, W_LOST_DOWN, ActionSet, SystemState, client_name
+from ..ir import expr as X
+from ..ir.model import Label
+from .state import FOLLOWER, W_LOST_DOWN, ActionSet, SystemState, client_name
 
 NODE = (("node", "nodes"),)
 LINK = (("a", "nodes"), ("b", "nodes"))
@@ -104,22 +104,19 @@ def add_split(st: SystemState, acts: ActionSet, group: tuple[int, ...], budget, 
                 cmask |= sum(1 << st.client_bit(c, o) for o in range(st.N) if o not in side)
         updates = {st.cut: X.bor(st.cut, X.const(mask)), st.partitions: count}
         new_cut = X.ne(X.band(st.cut, X.const(mask)), X.const(mask))
-        words = text
-        if cmask:
-            updates[st.ccut] = X.bor(st.ccut, X.const(cmask))
-            new_cut = X.or_(new_cut, X.ne(X.band(st.ccut, X.const(cmask)), X.const(cmask)))
-            with_group = [client_name(c) for c, side in enumerate(placement) if side == group]
-            with_rest = [client_name(c) for c, side in enumerate(placement) if side == rest]
-            words += "".join(f"; {' and '.join(cl)} {'is' if len(cl) == 1 else 'are'} on the side of "
-                             f"{st.nodes[side[0]]}" for cl, side in ((with_group, group), (with_rest, rest)) if cl)
-        if cmask:
-            where = ", ".join(f"{client_name(c)} with {st.nodes[side[0]]}" for c, side in enumerate(placement)
-                              if side is not None)
-            acts.add("split_with_clients", param + (("clients", "placements"),), (side_names, where),
-                     X.and_(budget, new_cut), updates,
-                     Label("partition", st.nodes[group[0]], words, st.nodes[group[0]]))
+        if not cmask:
+            if st.N > 2:  # with two nodes, a split that leaves the clients be is cutting the only link
+                acts.add("split", param, (side_names,), X.and_(budget, new_cut), updates,
+                         Label("partition", st.nodes[group[0]], text, st.nodes[group[0]]))
             continue
-        if st.N == 2:
-            continue  # with two nodes, a split that leaves the clients be is cutting the only link
-        acts.add("split", param, (side_names,), X.and_(budget, new_cut), updates,
+        updates[st.ccut] = X.bor(st.ccut, X.const(cmask))
+        new_cut = X.or_(new_cut, X.ne(X.band(st.ccut, X.const(cmask)), X.const(cmask)))
+        with_group = [client_name(c) for c, side in enumerate(placement) if side == group]
+        with_rest = [client_name(c) for c, side in enumerate(placement) if side == rest]
+        words = text + "".join(f"; {' and '.join(cl)} {'is' if len(cl) == 1 else 'are'} on the side of "
+                               f"{st.nodes[side[0]]}" for cl, side in ((with_group, group), (with_rest, rest)) if cl)
+        where = ", ".join(f"{client_name(c)} with {st.nodes[side[0]]}" for c, side in enumerate(placement)
+                          if side is not None)
+        acts.add("split_with_clients", param + (("clients", "placements"),), (side_names, where),
+                 X.and_(budget, new_cut), updates,
                  Label("partition", st.nodes[group[0]], words, st.nodes[group[0]]))

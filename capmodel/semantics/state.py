@@ -82,10 +82,11 @@ class SystemState:
         # the highest term issued so far: every promotion starts a new one
         terms = cfg.crashes + cfg.partitions + 1
         self.term = self._new("term", terms, 0, "global")
-        # The term each node knows, and the term in which each write was
-        # accepted; declared only where a rule reads them (without failover
-        # every term is 0, and only elections and the up-to-date managers
-        # compare the terms of log entries).
+        # The term each node knows (read by elections and by the spec
+        # language's `n.term`; without failover every term is 0), and the
+        # term in which each write was accepted (read only where logs are
+        # compared by their last entry's term: elections and the up-to-date
+        # manager).
         self.nterm = ([self._new(f"term[{x}]", terms, 0, x) for x in self.nodes]
                       if cfg.failover != "none" else None)
         self.wterm = ([self._new(f"term[{write_name(i)}]", terms, 0, write_name(i)) for i in range(self.W)]
