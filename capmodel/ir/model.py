@@ -83,6 +83,9 @@ class Model:
     view: Callable[[State], dict[str, Any]] | None = None
     explain: dict[str, Callable[[list[State]], str]] = field(default_factory=dict)
     participants: list[str] = field(default_factory=list)  # who appears in a trace, in drawing order
+    # Interchangeable elements (ir/symmetry.py): which variables and values a
+    # renaming of nodes or clients moves. None: no reduction is possible.
+    symmetry: Any = None
 
     @property
     def initial_state(self) -> State:

@@ -14,6 +14,7 @@ from .reads import add_client_reads
 from .replication import add_log_shipping, add_replica_lag
 from .state import R_NOT_SENT, W_NOT_SENT, W_PENDING, ActionSet, SystemState
 from .story import Story
+from .symmetry import declare_symmetry
 from .writes import add_client_writes, add_write_answers
 
 
@@ -58,4 +59,5 @@ def build_model(cfg: SystemConfig) -> Model:
         participants=[f"client{c + 1}" for c in range(cfg.clients)]
         + [cfg.leader] + [n for n in cfg.nodes if n != cfg.leader],
         explain={name: (lambda states, name=name: explainer(name, states)) for name in cfg.checks},
+        symmetry=declare_symmetry(st),
     )
