@@ -45,12 +45,20 @@ def memory_available() -> int | None:
 
 def check(model: Model, *, properties: list[str] | None = None, max_states: int | None = None,
           max_depth: int | None = None, progress: Progress | None = None,
-          stop_when_decided: bool = True, max_memory: int | None = None) -> CheckResult:
+          stop_when_decided: bool = True, max_memory: int | None = None, symmetry=None) -> CheckResult:
     """Breadth-first search. Stops at max_states, max_depth or max_memory (bytes
     of resident memory), and on Ctrl-C: each gives a partial result whose
-    Stats.bound says which bound stopped it (INCOMPLETE, never HOLDS)."""
+    Stats.bound says which bound stopped it (INCOMPLETE, never HOLDS).
+
+    With a symmetry (ir/symmetry.py), every state is stored as its orbit's
+    canonical member; the traces are turned back into real runs."""
     started = time.perf_counter()
     successors = compile_successors(model)
+    if symmetry is not None:
+        real_successors, canon = successors, symmetry.canon
+
+        def successors(s):
+            return [(a, canon(t)) for a, t in real_successors(s)]
     # lemmas are invariants too: one that fails on a reachable state is wrong, and says so with a trace
     invariants = [c for c in model.invariants + model.lemmas if properties is None or c.name in properties]
     inv_tests = [compile_predicate(c.expr) for c in invariants]
@@ -147,7 +155,8 @@ def check(model: Model, *, properties: list[str] | None = None, max_states: int 
         while sid >= 0:
             path.append((via[sid], states[sid]))
             sid = parent[sid]
-        return list(reversed(path))
+        path.reverse()
+        return symmetry.realise(model, path) if symmetry is not None else path
 
     result = CheckResult(spec=model.name, engine="explicit", stats=stats)
 
