@@ -60,17 +60,27 @@ def interrupted(result) -> bool:
 
 
 class Progress:
-    """States, depth and rate on stderr, only on a terminal and only once a
-    run has lasted a second: short and piped runs stay quiet."""
+    """States, depth and rate on stderr once a run has lasted a second: a
+    live line on a terminal, and a plain line every 30 s when stderr is piped
+    (a long run is never silent). Nothing with --json or --quiet."""
 
-    def __init__(self, enabled: bool) -> None:
+    PIPED_EVERY = 30.0
+
+    def __init__(self, enabled: bool, terminal: bool | None = None) -> None:
         self.enabled = enabled
+        self.terminal = sys.stderr.isatty() if terminal is None else terminal
         self.live = None
+        self.next_piped = self.PIPED_EVERY
 
     def __call__(self, states: int, depth: int, seconds: float) -> None:
         if not self.enabled or seconds < 1.0:
             return
         line = f"exploring: {states:,} states, depth {depth}, {states / seconds:,.0f} states/s, {seconds:.0f} s"
+        if not self.terminal:
+            if seconds >= self.next_piped:
+                self.next_piped = seconds + self.PIPED_EVERY
+                click.echo(line, err=True)
+            return
         if self.live is None:
             from rich.console import Console
             from rich.live import Live
@@ -131,10 +141,13 @@ def cli() -> None:
               help="Image format of the rendered diagrams.")
 @click.option("--engine", type=click.Choice(["explicit", "z3", "both"]), default="explicit", show_default=True,
               help="explicit BFS, Z3 (bounded model checking and induction), or both, compared.")
+@click.option("--no-symmetry", is_flag=True,
+              help="Store every state, not one per orbit of interchangeable nodes.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 @click.option("--timeout", type=Seconds(), default=None,
               help="Seconds for the Z3 engine as a whole (INCOMPLETE when it runs out).")
 def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_dir, no_render, fmt, engine,
-           timeout):
+           no_symmetry, quiet, timeout):
     """Explore every interleaving and give each property a verdict.
 
     The explicit search stops at --max-states states or at --max-memory MB,
@@ -163,11 +176,14 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
         model = build_model(cfg)
         result, comparison = None, None
         if engine in ("explicit", "both"):
-            progress = Progress(enabled=not as_json and sys.stderr.isatty())
+            from .engines import search
+
+            progress = Progress(enabled=not as_json and not quiet)
             try:
-                result = explicit.check(model, properties=wanted, max_states=max_states, max_depth=max_depth,
-                                        progress=progress, stop_when_decided=engine == "explicit",
-                                        max_memory=budget)
+                result = search.check(model, properties=wanted, max_states=max_states, max_depth=max_depth,
+                                      progress=progress, stop_when_decided=engine == "explicit",
+                                      max_memory=budget, symmetry=not no_symmetry,
+                                      warn=lambda line: click.echo(line, err=True))
             finally:
                 progress.close()
             stopped = interrupted(result)

@@ -1,6 +1,8 @@
 """Shared test helpers: hand-built configs, and running a model."""
 from __future__ import annotations
 
+import zlib
+
 from hypothesis import strategies as st
 
 from capmodel.catalogue import PROPERTIES
@@ -52,6 +54,12 @@ def systems(draw, max_reads: int | None = None, max_clients: int | None = None):
         writes=draw(st.integers(1, 2)),
         read_count=draw(st.integers(0, max_reads if max_reads is not None else 2 if len(nodes) == 2 else 1)),
         clients=draw(st.integers(1, max_clients if max_clients is not None else 2 if len(nodes) == 2 else 1)))
+
+
+def chunk_of(cfg, chunks: int) -> int:
+    """Which of `chunks` pieces a generated system belongs to: stable across
+    processes (unlike hash()), so xdist can spread the pieces over the cores."""
+    return zlib.crc32(repr(cfg).encode()) % chunks
 
 
 def counter_model(limit: int, done_at: int, bad_at: int | None = None) -> Model:

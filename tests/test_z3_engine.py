@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from capmodel.semantics.state import W_OK, SystemState
 from capmodel.syntax.load import load_spec
 from capmodel.trace import replay
 
-from helpers import config, systems
+from helpers import chunk_of, config, systems
 
 SPECS = sorted(str(p) for p in Path(__file__).resolve().parent.parent.glob("specs/*.cap"))
 SPEC_BUDGET = 12.0  # seconds of Z3 per shipped spec (sync.cap needs ~2 min for its whole diameter of 20)
@@ -222,16 +221,12 @@ def small_systems():
 CHUNKS = 4  # the 200 generated systems in pieces, so that xdist spreads them over the cores
 
 
-def _chunk_of(cfg) -> int:
-    return zlib.crc32(repr(cfg).encode()) % CHUNKS  # stable across processes, unlike hash()
-
-
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 @settings(max_examples=200 // CHUNKS, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
 @given(data=st_data())
 def test_engines_agree_on_generated_systems(chunk, data):
-    cfg = data.draw(small_systems().filter(lambda c: _chunk_of(c) == chunk))
+    cfg = data.draw(small_systems().filter(lambda c: chunk_of(c, CHUNKS) == chunk))
     model = build_model(cfg)
     e = explicit.check(model, stop_when_decided=False)
     z = check_z3(model, diameter=diameter_of(e), timeout=20)

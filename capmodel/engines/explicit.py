@@ -43,6 +43,17 @@ def memory_available() -> int | None:
     return None
 
 
+def interrupted_before_search(model: Model, properties: list[str] | None, seconds: float) -> CheckResult:
+    """The partial report of a Ctrl-C that came before the first state was
+    explored (while the model was reduced or compiled): nothing is known."""
+    checked = [c for c in model.invariants + model.lemmas if properties is None or c.name in properties]
+    stats = Stats(states=0, transitions=0, depth=0, seconds=seconds, complete=False, bound=INTERRUPTED)
+    result = CheckResult(spec=model.name, engine="explicit", stats=stats)
+    result.properties = [PropertyResult(c.name, INCOMPLETE, c.description) for c in checked]
+    result.reachables = [PropertyResult(c.name, NOT_REACHED, c.description) for c in model.reachables]
+    return result
+
+
 def check(model: Model, *, properties: list[str] | None = None, max_states: int | None = None,
           max_depth: int | None = None, progress: Progress | None = None,
           stop_when_decided: bool = True, max_memory: int | None = None, symmetry=None) -> CheckResult:

@@ -31,6 +31,9 @@ class Stats:
     complete: bool = True  # the whole reachable state space was explored
     bound: str | None = None  # which bound stopped the search, if one did
     stopped_early: bool = False  # every property was decided before the end
+    # what made the search smaller or faster, in plain words (engines/search.py)
+    reductions: list[str] = field(default_factory=list)
+    symmetry_order: int = 1  # > 1: one state was stored per orbit of a group this large
 
     @property
     def states_per_second(self) -> float:
@@ -38,7 +41,8 @@ class Stats:
 
     def to_json(self) -> dict[str, Any]:
         return {"states": self.states, "transitions": self.transitions, "depth": self.depth,
-                "seconds": round(self.seconds, 3), "complete": self.complete, "bound": self.bound}
+                "seconds": round(self.seconds, 3), "complete": self.complete, "bound": self.bound,
+                "reductions": self.reductions, "symmetry_order": self.symmetry_order}
 
 
 @dataclass

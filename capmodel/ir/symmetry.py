@@ -148,8 +148,18 @@ class _Renamer:
     def __init__(self, decl: Declaration, smap: StateMap):
         self.kinds = decl.kinds
         self.smap = smap
+        self.memo: dict[tuple[int, int], tuple[Expr, Expr]] = {}  # shared subterms are renamed once
+        self.kinds_seen: dict[int, tuple] = {}
 
     def kind_of(self, e: Expr):
+        hit = self.kinds_seen.get(id(e))
+        if hit is not None and hit[0] is e:
+            return hit[1]
+        kind = self._kind_of(e)
+        self.kinds_seen[id(e)] = (e, kind)
+        return kind
+
+    def _kind_of(self, e: Expr):
         op, a = e.op, e.args
         if op == "const":
             return _FREE
@@ -182,6 +192,15 @@ class _Renamer:
         raise AssertionError("unknown kind")
 
     def rename(self, e: Expr, want=_FREE) -> Expr:
+        key = (id(e), id(want))
+        hit = self.memo.get(key)
+        if hit is not None and hit[0] is e:
+            return hit[1]
+        renamed = self._rename(e, want)
+        self.memo[key] = (e, renamed)
+        return renamed
+
+    def _rename(self, e: Expr, want) -> Expr:
         op, a = e.op, e.args
         if op == "const":
             return Expr("const", (self.value(want, a[0]),), e.type)
@@ -218,42 +237,93 @@ class _Renamer:
 _AC = ("and", "or", "add", "band", "bor")  # associative and commutative
 
 
-def normal(e: Expr, sizes: list[int]):
-    """A hashable normal form: equal forms mean equal functions of the state
-    (the converse need not hold; a miss only costs reduction)."""
-    op, a = e.op, e.args
-    if op == "const":
-        return ("c", a[0])
-    if op == "var":
-        return ("v", a[0])
-    if op in _AC:
+
+
+class Normaliser:
+    """Normal forms as interned integers: equal numbers mean equal functions
+    of the state (the converse need not hold; a miss only costs reduction).
+    Associative-commutative arguments are sorted by number, which is
+    canonical because one table numbers the original and the renamed
+    expressions alike; shared subterms are normalised once."""
+
+    def __init__(self, sizes: list[int]):
+        self.sizes = sizes
+        self.ids: dict[tuple, int] = {}
+        self.forms: list[tuple] = []
+        self.memo: dict[int, tuple[Expr, int]] = {}  # id(expr) -> (expr kept alive, form)
+
+    def intern(self, form: tuple) -> int:
+        n = self.ids.get(form)
+        if n is None:
+            n = self.ids[form] = len(self.forms)
+            self.forms.append(form)
+        return n
+
+    def __call__(self, e: Expr) -> int:
+        hit = self.memo.get(id(e))
+        if hit is not None and hit[0] is e:
+            return hit[1]
+        n = self.intern(self._form(e))
+        self.memo[id(e)] = (e, n)
+        return n
+
+    def _form(self, e: Expr) -> tuple:
+        op, a = e.op, e.args
+        if op in ("const", "var"):
+            return (op, a[0])
+        if op in _AC:
+            flat = []
+            stack = list(a)
+            while stack:
+                x = stack.pop()
+                if x.op == op:
+                    stack.extend(x.args)
+                else:
+                    flat.append(self(x))
+            return (op, tuple(sorted(flat)))
+        if op in ("eq", "ne"):
+            return (op, tuple(sorted((self(a[0]), self(a[1])))))
+        if op == "ite":
+            case = self._case_table(e)
+            if case is not None:
+                return case
+            test, then, other = (self(x) for x in a)
+            inner = self.forms[other]
+            if inner[0] == "ite" and inner[1][1] == then:
+                # `a ? t : (b ? t : e)` is `(a or b) ? t : e`: a renaming may swap a and b
+                return ("ite", (self._or(test, inner[1][0]), then, inner[1][2]))
+        return (op, tuple(self(x) for x in a))
+
+    def _or(self, *ns: int) -> int:
         flat = []
-        stack = list(a)
-        while stack:
-            x = stack.pop()
-            if x.op == op:
-                stack.extend(x.args)
-            else:
-                flat.append(normal(x, sizes))
-        return (op, tuple(sorted(flat, key=repr)))
-    if op in ("eq", "ne"):
-        return (op, tuple(sorted((normal(a[0], sizes), normal(a[1], sizes)), key=repr)))
-    if op == "ite":
-        case = _case_table(e, sizes)
-        if case is not None:
-            return case
-        test, then, other = (normal(x, sizes) for x in a)
-        if other[0] == "ite" and other[1][1] == then:
-            # `a ? t : (b ? t : e)` is `(a or b) ? t : e`: a renaming may swap a and b
-            return ("ite", (_or_form(test, other[1][0]), then, other[1][2]))
-    return (op, tuple(normal(x, sizes) for x in a))
+        for n in ns:
+            form = self.forms[n]
+            flat.extend(form[1] if form[0] == "or" else (n,))
+        return self.intern(("or", tuple(sorted(flat))))
 
+    def _case_table(self, e: Expr):
+        """An ite chain that tests one variable against constants, as a table
+        from each value of its domain to a branch: a chain and its renaming
+        list the same cases in different orders."""
+        table: dict[int, Expr] = {}
+        scrutinee = None
+        while e.op == "ite":
+            test = _case_test(e.args[0])
+            if test is None or (scrutinee is not None and test[0] != scrutinee):
+                break
+            scrutinee, v, positive = test
+            # `x != v ? a : b` is `x == v ? b : a`
+            hit, miss = (e.args[1], e.args[2]) if positive else (e.args[2], e.args[1])
+            table.setdefault(v, hit)  # an earlier test of the same value wins
+            e = miss
+        if scrutinee is None or len(table) < 2 or self.sizes[scrutinee] > 64:
+            return None
+        rest = self(e)
+        return ("case", scrutinee, tuple(self(table[v]) if v in table else rest
+                                         for v in range(self.sizes[scrutinee])))
 
-def _or_form(*forms):
-    flat = []
-    for f in forms:
-        flat.extend(f[1] if f[0] == "or" else (f,))
-    return ("or", tuple(sorted(flat, key=repr)))
+    def instance(self, guard: Expr, updates) -> tuple:
+        return (self(guard), tuple(sorted((i, self(v)) for i, v in updates)))
 
 
 def _case_test(c: Expr):
@@ -267,32 +337,6 @@ def _case_test(c: Expr):
     return None
 
 
-def _case_table(e: Expr, sizes: list[int]):
-    """An ite chain that tests one variable against constants, as a table
-    from each value of its domain to a branch: a chain and its renaming list
-    the same cases in different orders."""
-    table: dict[int, Expr] = {}
-    scrutinee = None
-    while e.op == "ite":
-        test = _case_test(e.args[0])
-        if test is None or (scrutinee is not None and test[0] != scrutinee):
-            break
-        scrutinee, v, positive = test
-        # `x != v ? a : b` is `x == v ? b : a`
-        hit, miss = (e.args[1], e.args[2]) if positive else (e.args[2], e.args[1])
-        table.setdefault(v, hit)  # an earlier test of the same value wins
-        e = miss
-    if scrutinee is None or len(table) < 2 or sizes[scrutinee] > 64:
-        return None
-    rest = normal(e, sizes)
-    return ("case", scrutinee, tuple(normal(table[v], sizes) if v in table else rest
-                                     for v in range(sizes[scrutinee])))
-
-
-def _instance_form(guard: Expr, updates, sizes: list[int]):
-    return (normal(guard, sizes), tuple(sorted((i, normal(v, sizes)) for i, v in updates)))
-
-
 # ------------------------------------------------------------ the check
 def _transposition(decl: Declaration, set_name: str, a: int, b: int) -> Renaming:
     size = len(next(s for s in decl.sets if s.name == set_name).elements)
@@ -302,25 +346,24 @@ def _transposition(decl: Declaration, set_name: str, a: int, b: int) -> Renaming
 
 
 def _is_automorphism(model: Model, decl: Declaration, ren: Renaming, conditions: list[Condition],
-                     originals) -> str | None:
+                     norm: Normaliser, originals) -> str | None:
     """None when the renaming maps the model onto itself, else why not."""
     smap = _state_map(decl, len(model.variables), ren)
     init = model.initial_state
     if smap.apply(init) != init:
         return "the initial state tells them apart"
     renamer = _Renamer(decl, smap)
-    sizes = [v.size for v in model.variables]
     try:
         for c in conditions:
-            if normal(renamer.rename(c.expr), sizes) != normal(c.expr, sizes):
+            if norm(renamer.rename(c.expr)) != norm(c.expr):
                 return f"{c.name} tells them apart"
-        if normal(renamer.rename(model.done), sizes) != normal(model.done, sizes):
+        if norm(renamer.rename(model.done)) != norm(model.done):
             return "the end of the workload tells them apart"
         images: dict = {}
         for inst in model.instances():
-            form = _instance_form(renamer.rename(inst.guard),
-                                  [(smap.dest[i], renamer.rename(v, decl.kinds.get(i, _PLAIN)))
-                                   for i, v in inst.updates], sizes)
+            form = norm.instance(renamer.rename(inst.guard),
+                                 [(smap.dest[i], renamer.rename(v, decl.kinds.get(i, _PLAIN)))
+                                  for i, v in inst.updates])
             images[form] = images.get(form, 0) + 1
     except Asymmetric as why:
         return str(why)
@@ -428,19 +471,40 @@ def _group(decl: Declaration, classes, n_vars: int):
     return perms
 
 
-MAX_GROUP = 5040  # 7! : beyond it canonicalising by enumeration costs more than it saves
+# Canonicalising enumerates the group, so its size is capped: a larger
+# class is cut down to a subgroup (still sound: fewer states are merged).
+MAX_GROUP = 120
+
+
+def _capped(classes):
+    """The classes cut down so that the group has at most MAX_GROUP elements,
+    and a note for each element left apart."""
+    kept, notes, order = [], [], 1
+    for set_name, members in classes:
+        m = len(members)
+        while m > 1 and order * factorial(m) > MAX_GROUP:
+            m -= 1
+        if m > 1:
+            kept.append((set_name, members[:m]))
+            order *= factorial(m)
+        if m < len(members):
+            notes.append(f"{set_name} {len(members) - m} of {len(members)} interchangeable elements are "
+                         f"kept apart (the group is capped at {MAX_GROUP})")
+    return kept, notes
 
 
 def find_symmetry(model: Model, conditions: list[Condition]) -> Symmetry | None:
-    """The symmetry of the model for the given checked conditions, or None
-    when the builder declared none or no two elements are interchangeable."""
+    """The symmetry of the model for the given checked invariants (its
+    reachable conditions are always checked too), or None when the builder
+    declared none or no two elements are interchangeable."""
     decl = model.symmetry
     if decl is None:
         return None
-    sizes = [v.size for v in model.variables]
+    conditions = list(conditions) + [r for r in model.reachables if r not in conditions]
+    norm = Normaliser([v.size for v in model.variables])
     originals: dict = {}
     for inst in model.instances():
-        form = _instance_form(inst.guard, inst.updates, sizes)
+        form = norm.instance(inst.guard, inst.updates)
         originals[form] = originals.get(form, 0) + 1
     classes, refused = [], []
     for set_name, members in decl.candidates:
@@ -456,7 +520,8 @@ def find_symmetry(model: Model, conditions: list[Condition]) -> Symmetry | None:
         for a, b in itertools.combinations(members, 2):
             if root(a) == root(b):
                 continue  # already generated by the transpositions kept
-            why = _is_automorphism(model, decl, _transposition(decl, set_name, a, b), conditions, originals)
+            why = _is_automorphism(model, decl, _transposition(decl, set_name, a, b), conditions,
+                                   norm, originals)
             if why is None:
                 parent[root(b)] = root(a)
             elif len(refused) < 8:
@@ -467,9 +532,10 @@ def find_symmetry(model: Model, conditions: list[Condition]) -> Symmetry | None:
         classes += [(set_name, tuple(g)) for g in groups.values() if len(g) > 1]
     if not classes:
         return None
-    sym = Symmetry(decl, classes, [], refused)
-    if sym.order > MAX_GROUP:
+    classes, left_apart = _capped(classes)
+    if not classes:
         return None
+    sym = Symmetry(decl, classes, [], refused + left_apart)
     sym.perms = _group(decl, classes, len(model.variables))
     sym._canon = _compile_canon(sym.perms, len(model.variables))
     return sym

@@ -72,7 +72,8 @@ def _field(key: str, value) -> str:
 
 def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = None) -> str:
     diagrams = diagrams or {}
-    out = [f"{file}: system {result.spec} ({result.engine} engine)", stats_line(result), ""]
+    out = [f"{file}: system {result.spec} ({result.engine} engine)", stats_line(result),
+           *(f"  {note}" for note in result.stats.reductions), ""]
     rows = [(p.name, verdict_words(p), _detail(p, result)) for p in result.properties]
     rows += [(f"reachable {r.name}", verdict_words(r), _detail(r, result)) for r in result.reachables]
     rows += [(f"lemma {m.name}", verdict_words(m), _detail(m, result)) for m in getattr(result, "lemmas", [])]
@@ -150,10 +151,12 @@ def _detail(p, result: CheckResult) -> str:
             upto = f"up to depth {depth}" if depth >= 0 else "at no depth yet"
             return f"{what} {upto} ({why})"
         return getattr(p, "method", "") or ""
+    # with symmetry each stored state stands for its whole orbit
+    reachable = "reachable states up to symmetry" if result.stats.symmetry_order > 1 else "reachable states"
     if p.verdict == "holds":
-        return f"in all {result.stats.states:,} reachable states"
+        return f"in all {result.stats.states:,} {reachable}"
     if p.verdict == "unreachable":
-        return f"in none of {result.stats.states:,} reachable states"
+        return f"in none of {result.stats.states:,} {reachable}"
     if p.verdict == "not reached within bounds":
         return f"not reached in {result.stats.states:,} states ({why})"
     return f"no counterexample in {result.stats.states:,} states ({why})"
