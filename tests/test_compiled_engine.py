@@ -48,6 +48,9 @@ def cache(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _cache(cache, monkeypatch):
     monkeypatch.setenv("CAPMODEL_CACHE_DIR", str(cache))
+    # small blocks of the parallel search, so that every model meets their edges
+    monkeypatch.setattr(compiled, "BLOCK", 61)
+    monkeypatch.setattr(compiled, "PAR_MIN", 2)
 
 
 def told(trace):
@@ -64,9 +67,11 @@ def summary(result) -> dict:
 
 
 def assert_same(model: Model, **kw):
+    """The Python engine, the compiled one on one thread and on three."""
     want = explicit.check(model, **kw)
-    got = compiled.check(model, **kw)
-    assert summary(got) == summary(want), kw
+    for workers in (1, 3):
+        got = compiled.check(model, workers=workers, **kw)
+        assert summary(got) == summary(want), (workers, kw)
     return want
 
 

@@ -37,7 +37,7 @@ from .result import (HOLDS, INCOMPLETE, NOT_REACHED, REACHED, UNREACHABLE, VIOLA
 
 __all__ = ["CompileError", "Unsupported", "available", "build", "cache_dir", "check"]
 
-FLAGS = ("-O1", "-std=gnu11", "-shared", "-fPIC", "-pipe")
+FLAGS = ("-O1", "-std=gnu11", "-shared", "-fPIC", "-pthread", "-pipe")
 COMPILE_TIMEOUT = 300.0  # seconds
 SLICE = 0.1  # seconds of search between returns to Python
 REPORT_EVERY = 0.25  # seconds between progress calls, as in explicit.check
@@ -92,9 +92,10 @@ class Library:
         i64p, i32p, u8p = (ctypes.POINTER(t) for t in (ctypes.c_int64, ctypes.c_int32, ctypes.c_uint8))
         signatures = {
             "cm_abi": (ctypes.c_int, []),
-            "cm_new": (ctypes.c_void_p, [i64p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int, u8p]),
+            "cm_new": (ctypes.c_void_p, [i64p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int, u8p, ctypes.c_int]),
             "cm_run": (ctypes.c_int, [ctypes.c_void_p, ctypes.c_double]),
             "cm_set_stop": (None, [ctypes.c_void_p, ctypes.c_int]),
+            "cm_tune": (None, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64]),
             "cm_info": (None, [ctypes.c_void_p, i64p]),
             "cm_verdicts": (None, [ctypes.c_void_p, i32p, i32p, u8p]),
             "cm_path": (ctypes.c_int64, [ctypes.c_void_p, ctypes.c_int32, i32p, i32p, ctypes.c_int64]),
@@ -209,18 +210,36 @@ def _why_unavailable() -> str | None:
 
 
 # ------------------------------------------------------------ searching
+MAX_WORKERS = 8  # CM_MAX_WORKERS of the C runtime
+BLOCK = 16384  # frontier states the workers expand before their successors are stored, in order
+PAR_MIN = 512  # with fewer frontier states left in a level, one thread expands them
+
+
+def default_workers() -> int:
+    """$CAPMODEL_WORKERS if set, else the cores this process may use, at most 2."""
+    if os.environ.get("CAPMODEL_WORKERS", "").isdigit():
+        return max(1, min(MAX_WORKERS, int(os.environ["CAPMODEL_WORKERS"])))
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(2, cores))
+
+
 class _Search:
     """One search in C, driven from Python."""
 
     def __init__(self, library: Library, init: State, max_states, max_depth, stop_when_decided: bool,
-                 active: list[bool]):
+                 active: list[bool], workers: int):
         self.lib, self.n_vars = library.lib, library.n_vars
         values = (ctypes.c_int64 * max(1, len(init)))(*init)
         flags = (ctypes.c_uint8 * max(1, len(active)))(*active)
         self.ctx = self.lib.cm_new(values, NO_BOUND if max_states is None else max_states,
-                                   NO_BOUND if max_depth is None else max_depth, int(stop_when_decided), flags)
+                                   NO_BOUND if max_depth is None else max_depth, int(stop_when_decided), flags,
+                                   workers)
         if not self.ctx:
             raise MemoryError("the compiled engine could not allocate its tables")
+        self.lib.cm_tune(self.ctx, BLOCK, PAR_MIN)
 
     def close(self) -> None:
         if self.ctx:
@@ -274,13 +293,17 @@ def _drive(search: _Search, started: float, progress, max_memory: int | None) ->
 
 def check(model: Model, *, properties: list[str] | None = None, max_states: int | None = None,
           max_depth: int | None = None, progress: explicit.Progress | None = None,
-          stop_when_decided: bool = True, max_memory: int | None = None, symmetry=None) -> CheckResult:
-    """explicit.check, compiled: the same arguments, the same result."""
+          stop_when_decided: bool = True, max_memory: int | None = None, symmetry=None,
+          workers: int | None = None) -> CheckResult:
+    """explicit.check, compiled: the same arguments, the same result. `workers`
+    threads expand the frontier (default_workers() when None); their number
+    changes the speed only, never the result."""
     started = time.perf_counter()
     library = build(model, symmetry)
     conditions = model.invariants + model.lemmas
     active = [properties is None or c.name in properties for c in conditions]
-    search = _Search(library, model.initial_state, max_states, max_depth, stop_when_decided, active)
+    search = _Search(library, model.initial_state, max_states, max_depth, stop_when_decided, active,
+                     default_workers() if workers is None else workers)
     try:
         finished = _drive(search, started, progress, max_memory)
         global last_table_bytes
