@@ -28,7 +28,8 @@ property is violated; verdicts and counterexamples are the same):
 
     <!-- fig: states specs/async.cap -->29,494<!-- /fig -->
 
-Kinds: `states`, `transitions`, `depth`, `verdict PROPERTY`, `steps PROPERTY`
+Kinds: `states`, `transitions`, `depth`, `reduced` (the states verify stores: cone of influence and
+symmetry), `verdict PROPERTY`, `steps PROPERTY`
 (the counterexample's length); PROPERTY may be `reachable NAME` too. Instead of
 a spec file, `bench:MODE:NODES:WRITES` names a cell of bench/run.py's grid.
 
@@ -341,6 +342,8 @@ def _inline(block: Block) -> str:
     if kind in ("states", "transitions", "depth") and len(words) == 2:
         stats = explicit_result(words[1], block.files).stats
         return f"{getattr(stats, kind):,}"
+    if kind == "reduced" and len(words) == 2:  # states stored by verify: cone of influence and symmetry
+        return f"{reduced_result(words[1], block.files).stats.states:,}"
     if kind in ("verdict", "steps") and len(words) >= 3:
         name, spec = " ".join(words[1:-1]), words[-1]
         result = explicit_result(spec, block.files)
@@ -357,7 +360,7 @@ def _inline(block: Block) -> str:
         if found[0].trace is None:
             raise DocError(f"{name} has no counterexample in {spec}")
         return f"{len(found[0].trace.steps)}"
-    raise DocError(f"unknown inline figure {block.spec!r}: use states SPEC, transitions SPEC, depth SPEC, "
+    raise DocError(f"unknown inline figure {block.spec!r}: use states SPEC, transitions SPEC, depth SPEC, reduced SPEC, "
                    "verdict PROPERTY SPEC or steps PROPERTY SPEC")
 
 
@@ -378,6 +381,19 @@ def explicit_result(spec: str, files: dict[str, str]):
             except SpecError as err:
                 raise DocError(f"{spec} is not a valid spec:\n{err.render()}") from None
             _cache[key] = explicit.check(build_model(cfg), stop_when_decided=False)
+    return _cache[key]
+
+
+def reduced_result(spec: str, files: dict[str, str]):
+    """What `capmodel verify` explores, reductions included, over the whole state space."""
+    key = ("reduced", spec, tuple(sorted(files.items())))
+    if key not in _cache:
+        from capmodel.engines import search
+        from capmodel.semantics.build import build_model
+        from capmodel.syntax.load import load_spec
+
+        with scratch(files):
+            _cache[key] = search.check(build_model(load_spec(spec)), stop_when_decided=False)
     return _cache[key]
 
 
