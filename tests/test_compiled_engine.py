@@ -225,6 +225,16 @@ def test_progress_is_told_and_ctrl_c_gives_the_partial_result(monkeypatch):
             replay(model, p.trace)
 
 
+def test_ctrl_c_while_compiling_gives_the_empty_partial_result(monkeypatch):
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(compiled, "build", interrupted)
+    r = compiled.check(counter_model(limit=5, done_at=5, bad_at=3))
+    assert (r.stats.states, r.stats.bound, r.stats.complete) == (0, explicit.INTERRUPTED, False)
+    assert [p.verdict for p in r.properties] == [INCOMPLETE]
+
+
 # ---------------------------------------------------------------- the cache
 def test_a_second_build_does_not_compile(tmp_path, monkeypatch):
     monkeypatch.setenv("CAPMODEL_CACHE_DIR", str(tmp_path / "cache"))

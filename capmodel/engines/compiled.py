@@ -299,7 +299,10 @@ def check(model: Model, *, properties: list[str] | None = None, max_states: int 
     threads expand the frontier (default_workers() when None); their number
     changes the speed only, never the result."""
     started = time.perf_counter()
-    library = build(model, symmetry)
+    try:
+        library = build(model, symmetry)
+    except KeyboardInterrupt:  # Ctrl-C while compiling: nothing explored yet
+        return explicit.interrupted_before_search(model, properties, time.perf_counter() - started)
     conditions = model.invariants + model.lemmas
     active = [properties is None or c.name in properties for c in conditions]
     search = _Search(library, model.initial_state, max_states, max_depth, stop_when_decided, active,
