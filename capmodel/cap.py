@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .config import SystemConfig
-from .engines import explicit
+from .engines import search
 from .engines.result import HOLDS, VIOLATED, CheckResult
 
 CONSISTENCY = "linearizable"
@@ -85,13 +85,13 @@ def labels(verdicts: dict[str, str]) -> tuple[str, str, str]:
 def analyse(cfg: SystemConfig, file: str, *, max_states: int | None = None) -> CapRow:
     from .semantics.build import build_model
 
-    result = explicit.check(build_model(partitioned(cfg)), max_states=max_states, stop_when_decided=False)
+    result = search.check(build_model(partitioned(cfg)), max_states=max_states, stop_when_decided=False)
     verdicts = {p.name: p.verdict for p in result.properties}
     reads, writes, label = labels(verdicts)
     own = None
     if not cfg.partitions:
-        alone = explicit.check(build_model(replace(cfg, checks=CHECKS, invariants=(), reachables=(), lemmas=())),
-                               max_states=max_states, stop_when_decided=False)
+        alone = search.check(build_model(replace(cfg, checks=CHECKS, invariants=(), reachables=(), lemmas=())),
+                             max_states=max_states, stop_when_decided=False)
         own = {p.name: p.verdict for p in alone.properties}
     failures = {p.name: "" for p in result.properties if p.verdict == VIOLATED}
     return CapRow(file, cfg.name, reads, writes, label, verdicts, own, failures, result)
