@@ -12,6 +12,29 @@ REPLICATION_MODES: dict[str, str] = {
     "semi_sync": "the master acks after k followers have acked (`semi_sync 1`); "
     "`semi_sync 1 timeout` falls back to async when the wait times out (MySQL)",
     "quorum": "the master acks after a majority of all nodes (itself included) holds the write",
+    "leaderless": "no master: the node a client reaches coordinates, sending the write to the key's N "
+    "replicas and answering after W acks (Dynamo, Cassandra); versions resolved by last writer wins",
+}
+
+# leaderless replication: consistency levels (or a count K), read repair
+CONSISTENCY_LEVELS: dict[str, str] = {
+    "one": "one replica",
+    "quorum": "a majority of the N replicas (N div 2 + 1)",
+    "all": "all N replicas",
+    "any": "writes only: one replica, or a hint the coordinator stored (Cassandra ANY)",
+}
+
+READ_REPAIR: dict[str, str] = {
+    "none": "a read returns the newest version among its replies and repairs nothing",
+    "blocking": "before answering, the coordinator writes the newest version to the replies that were "
+    "behind, and waits for them (Cassandra read_repair BLOCKING)",
+}
+
+READ_CONCERNS: dict[str, str] = {
+    "local": "the primary answers from its own data, which may still be rolled back (MongoDB)",
+    "majority": "the primary answers with the writes a majority has acknowledged (MongoDB)",
+    "linearizable": "the primary first confirms with a majority that it is still primary and that its "
+    "writes are majority-committed, and refuses when it cannot (MongoDB)",
 }
 
 READ_POLICIES: dict[str, str] = {
@@ -78,6 +101,12 @@ PROPERTIES: dict[str, str] = {
     "is missing from a later one, whichever clients sent them",
 }
 
+# Properties that only leaderless replication has (validate.py refuses them elsewhere).
+LEADERLESS_PROPERTIES: dict[str, str] = {
+    "converges": "once the workload is done, the network healed and no delivery, hint or anti-entropy step "
+    "is left, every live replica holds the same version",
+}
+
 # The expression language of `invariant` and `reachable`.
 # name -> (type, one-line meaning). Types: bool, int, node, write, read.
 GLOBALS: dict[str, tuple[str, str]] = {
@@ -132,3 +161,4 @@ MAX_WRITES = 8
 MAX_READS = 6
 MAX_CLIENTS = 4
 MAX_FAULTS = 4
+MAX_CLOCK_SKEW = 3

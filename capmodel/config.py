@@ -44,3 +44,14 @@ class SystemConfig:
     client_sides: tuple[str, ...] = ()  # per client, the node whose side of every split it is on ("" = free)
     live_majority: bool = False  # the manager counts a majority of the live nodes (a perfect failure detector)
     lemmas: tuple[NamedCondition, ...] = ()  # helper invariants for induction proofs (checked too)
+    # ---- leaderless replication (replication == "leaderless"; docs/systems.md, Cassandra)
+    replicas: int = 0  # N: the key's home replicas are the first N nodes (0 = every node)
+    write_level: str = "quorum"  # one | quorum | all | any | a count K: the acks a write needs
+    read_level: str = "quorum"  # one | quorum | all | a count K: the replies a read needs
+    read_repair: str = "none"  # none | blocking: the coordinator writes the newest version back before answering
+    hinted_handoff: bool = False  # the coordinator keeps hints for replicas that miss a write
+    sloppy_quorum: bool = False  # stand-ins (nodes beyond the N) take writes for unreachable replicas
+    anti_entropy: bool = False  # connected replicas exchange versions (repair) as a step
+    clock_skew: int = 0  # a node's clock may run up to this many write intervals ahead (LWW timestamps)
+    # ---- MongoDB read concern (reads on the primary): "" | local | majority | linearizable
+    read_concern: str = ""

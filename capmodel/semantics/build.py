@@ -19,6 +19,9 @@ from .writes import add_client_writes, add_write_answers
 
 
 def build_model(cfg: SystemConfig) -> Model:
+    if cfg.replication == "leaderless":  # its own family, symmetry=None (leaderless_model.py)
+        from .leaderless_model import build_leaderless_model
+        return build_leaderless_model(cfg)
     st = SystemState(cfg)
     acts = ActionSet()
     # The order here is the order of exploration, hence of the counterexample

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..ir import expr as X
 from ..ir.model import Label
+from . import read_concern
 from .state import (FENCED, FOLLOWER, MASTER, R_ERROR, R_LOST_DOWN, R_NOT_SENT, R_OK, R_TIMED_OUT,
                     ActionSet, SystemState, client_name, read_name)
 from .writes import believed_master, no_master_reachable
@@ -41,6 +42,8 @@ def _master_link(st: SystemState, n: int, confirmed: bool):
 
 
 def _serves_and_refuses(st: SystemState, n: int):
+    if st.cfg.read_concern:  # MongoDB, reads on the primary (read_concern.py)
+        return read_concern.serves_and_refuses(st, n)
     policy = st.cfg.reads
     if policy == "cp":
         return (X.or_(st.is_role(n, MASTER), X.and_(st.is_role(n, FOLLOWER), _master_link(st, n, True))),
@@ -66,7 +69,7 @@ def add_client_reads(st: SystemState, acts: ActionSet) -> None:
                 can_send = X.and_(free, _allowed(st, n))
                 reach = X.and_(can_send, st.client_reaches(c, n))
                 serves, refuses = _serves_and_refuses(st, n)
-                answer = {**base, st.rstatus[j]: X.const(R_OK), st.rseen[j]: st.readable(n),
+                answer = {**base, st.rstatus[j]: X.const(R_OK), st.rseen[j]: read_concern.readable(st, n),
                           st.racked[j]: st.acked_mask()}
                 acts.add("client_read", SEND, (r, cl, node),
                          X.and_(reach, st.is_up(n), serves), answer,

@@ -186,6 +186,16 @@ class Spec:
     standbys: Standbys | None = None
     min_replicas: Number | None = None
     place: list[tuple[Name, Name]] | None = None  # `place client2 with s2`: (client, node) pairs
+    # leaderless replication
+    replicas: Number | None = None
+    write_consistency: Name | None = None  # one | quorum | all | any | a count (digits)
+    read_consistency: Name | None = None
+    read_repair: Name | None = None  # none | blocking
+    hinted_handoff: Name | None = None  # flags: the keyword itself, for its span
+    sloppy_quorum: Name | None = None
+    anti_entropy: Name | None = None
+    clock_skew: Number | None = None
+    read_concern: Name | None = None  # MongoDB: local | majority | linearizable
     invariants: list[NamedCondition] = field(default_factory=list)
     reachables: list[NamedCondition] = field(default_factory=list)
     lemmas: list[NamedCondition] = field(default_factory=list)  # helper invariants for Z3's induction

@@ -67,8 +67,14 @@ def keywords() -> frozenset[str]:
 
 # ---------------------------------------------------------------- tree -> AST
 
+# statements of one word, or one word and a value (leaderless replication, read concern)
+_WORD_STATEMENTS = ("write_consistency", "read_consistency", "read_repair", "read_concern")
+_FLAG_STATEMENTS = ("hinted_handoff", "sloppy_quorum", "anti_entropy")
+_NUMBER_STATEMENTS = ("replicas", "clock_skew")
+_LEADERLESS = (*_WORD_STATEMENTS, *_FLAG_STATEMENTS, *_NUMBER_STATEMENTS)
+
 _SINGLE_STATEMENTS = ("nodes", "leader", "replication", "reads", "failover", "faults", "workload", "check",
-                      "ack_after", "visibility", "standbys", "min_replicas")
+                      "ack_after", "visibility", "standbys", "min_replicas", *_LEADERLESS)
 _BIG = 10**18  # numbers longer than 18 digits are clamped (they exceed every limit anyway)
 
 
@@ -187,6 +193,15 @@ class _Build(Transformer):
 
     def min_replicas(self, meta, children):
         return ("min_replicas", self._num(children[1]), self._span(meta))
+
+    def __default__(self, data, children, meta):
+        """The statements of one keyword and at most one value (leaderless
+        replication, read concern): the value as a Name, a Number, or the keyword."""
+        if data in _LEADERLESS:
+            tok = children[-1]
+            value = self._num(tok) if data in _NUMBER_STATEMENTS else self._name(tok)
+            return (str(data), value, self._span(meta))
+        return super().__default__(data, children, meta)
 
     def failover(self, meta, children):
         _, strategy, *options = children
@@ -348,7 +363,8 @@ def _too_deep(tree: Tree):
 # ---------------------------------------------------------------- syntax errors
 
 _STATEMENTS = ("NODES", "LEADER", "REPLICATION", "READS", "FAILOVER", "FAULTS", "WORKLOAD",
-               "CHECK", "INVARIANT", "REACHABLE", "ACK_AFTER", "VISIBILITY", "STANDBYS", "MIN_REPLICAS")
+               "CHECK", "INVARIANT", "REACHABLE", "ACK_AFTER", "VISIBILITY", "STANDBYS", "MIN_REPLICAS",
+               *(kind.upper() for kind in _LEADERLESS))
 _OPERATORS = ("IMPLIES", "OR", "AND", "EQ", "NE", "LT", "LE", "GT", "GE", "PLUS", "MINUS", "DOT")
 _OPERANDS = ("NAME", "INT", "TRUE", "FALSE", "NOT", "MINUS", "LPAR", "FORALL", "EXISTS", "COUNT")
 _COMPARISONS = ("EQ", "NE", "LT", "LE", "GT", "GE")
@@ -379,6 +395,15 @@ _FORMS = {
     "VISIBILITY": "`visibility after_commit` or `after_sync`",
     "STANDBYS": "`standbys first K (a, b)` or `standbys any K (a, b)`",
     "MIN_REPLICAS": "`min_replicas N`",
+    "REPLICAS": "`replicas N` (the key's N home replicas: the first N nodes)",
+    "WRITE_CONSISTENCY": "`write_consistency one`, `quorum`, `all`, `any` or a count K",
+    "READ_CONSISTENCY": "`read_consistency one`, `quorum`, `all` or a count K",
+    "READ_REPAIR": "`read_repair none` or `blocking`",
+    "HINTED_HANDOFF": "`hinted_handoff` (a statement of its own)",
+    "SLOPPY_QUORUM": "`sloppy_quorum` (a statement of its own)",
+    "ANTI_ENTROPY": "`anti_entropy` (a statement of its own)",
+    "CLOCK_SKEW": "`clock_skew N`",
+    "READ_CONCERN": "`read_concern local`, `majority` or `linearizable`",
     "WORKLOAD": "`workload { writes 2  reads 1  clients 1 }`",
     "WRITES": "`writes N`",
     "CLIENTS": "`clients N`",
@@ -389,7 +414,8 @@ _FORMS = {
 }
 _STATEMENT_TREES = {"nodes", "leader", "replication", "reads", "failover", "faults", "workload", "check",
                     "invariant", "reachable", "extends", "crashes", "partitions", "writes",
-                    "workload_reads", "clients", "ack_after", "visibility", "standbys", "min_replicas"}
+                    "workload_reads", "clients", "ack_after", "visibility", "standbys", "min_replicas",
+                    *_LEADERLESS}
 _BLOCK_OF = {"CRASHES": "faults", "PARTITIONS": "faults", "RECOVER": "faults", "WITH_CLIENTS": "faults",
              "WRITES": "workload", "CLIENTS": "workload"}
 

@@ -86,7 +86,9 @@ class _Validator:
         crashes, recover, partitions, client_partitions = self.check_faults()
         writes, read_count, clients = self.check_workload()
         client_sides = self.check_place(nodes, clients, partitions)
-        checks = self.check_checks()
+        leaderless = self.check_leaderless(nodes, replication, partitions)
+        read_concern = self.check_read_concern(replication, reads)
+        checks = self.check_checks(replication == "leaderless")
         invariants, reachables, lemmas = self.check_conditions(nodes, writes, read_count)
         if self.diags:
             raise SpecError(self.sorted_diags())
@@ -100,7 +102,8 @@ class _Validator:
             standbys=tuple(n.text for n in standbys.nodes) if standbys else (),
             standby_rule=standbys.rule.text if standbys else DEFAULT_STANDBY_RULE,
             client_wait=wait, min_replicas=min_replicas, read_nodes=tuple(read_nodes),
-            client_partitions=client_partitions, client_sides=client_sides, live_majority=live_majority)
+            client_partitions=client_partitions, client_sides=client_sides, live_majority=live_majority,
+            read_concern=read_concern, **leaderless)
 
     def sorted_diags(self) -> list[Diagnostic]:
         order = {spec.file: i for i, spec in enumerate(self.chain)}
@@ -178,8 +181,8 @@ class _Validator:
             if rep.acks is not None:
                 self.error("CAP306", f"'replication {mode}' takes no number", rep.acks.span,
                            f"only semi_sync counts acks (`replication semi_sync 1`); remove '{_big(rep.acks.value)}'")
-            acks = {"async": 0, "sync": followers, "quorum": len(nodes) // 2}[mode]
-            if standbys is not None and mode != "async":
+            acks = {"sync": followers, "quorum": len(nodes) // 2}.get(mode, 0)
+            if standbys is not None and mode not in ("async", "leaderless"):
                 acks = standbys.count.value
             return mode, acks, timeout, wait
         if standbys is not None:
@@ -353,6 +356,88 @@ class _Validator:
                        "add `faults { partitions 1 }`, or remove the 'place' statement")
         return tuple(sides)
 
+    # ------------------------------------------------ leaderless replication
+    _LEADERLESS_ONLY = ("replicas", "write_consistency", "read_consistency", "read_repair", "hinted_handoff",
+                        "sloppy_quorum", "anti_entropy", "clock_skew")
+    _MASTER_ONLY = ("leader", "reads", "failover", "ack_after", "visibility", "standbys", "min_replicas",
+                    "read_concern")
+
+    def check_leaderless(self, nodes: list[str], mode: str, partitions: int) -> dict:
+        """The statements of leaderless replication (docs/language.md), as SystemConfig fields."""
+        if mode != "leaderless":
+            for attr in self._LEADERLESS_ONLY:
+                if self.latest(attr) is not None:
+                    self.error("CAP309", f"'{attr}' needs `replication leaderless`, but this spec replicates "
+                               f"{mode}", self.statement_span(attr),
+                               f"remove '{attr}', or write `replication leaderless` (Dynamo, Cassandra)")
+            return {}
+        for attr in self._MASTER_ONLY:
+            if self.latest(attr) is not None:
+                self.error("CAP309", f"'{attr}' describes a master, but `replication leaderless` has none",
+                           self.statement_span(attr),
+                           f"remove '{attr}': every node coordinates the requests it gets; say how many "
+                           "replicas answer with `write_consistency` and `read_consistency`")
+        num: ast.Number | None = self.latest("replicas")
+        replicas = len(nodes)
+        if num is not None:
+            if nodes and not 1 <= num.value <= len(nodes):
+                self.error("CAP305", f"replicas {_big(num.value)} is out of range: N must be between 1 and "
+                           f"{len(nodes)} (the number of nodes)", num.span,
+                           f"the key's home replicas are the first N nodes; write `replicas {len(nodes)}` or fewer")
+            else:
+                replicas = num.value
+        levels = {}
+        for attr in ("write_consistency", "read_consistency"):
+            levels[attr] = self.check_level(attr, replicas)
+        if self.latest("sloppy_quorum") is not None and nodes and replicas >= len(nodes):
+            self.error("CAP309", "'sloppy_quorum' needs stand-ins: nodes beyond the key's N home replicas",
+                       self.statement_span("sloppy_quorum"),
+                       f"add a node, or write `replicas {max(len(nodes) - 1, 1)}`: the nodes after the first N "
+                       "take writes for home replicas they cannot reach")
+        repair = self.check_word("read_repair", cat.READ_REPAIR, "none", "CAP212", "read repair", "read repairs")
+        skew = self.bound(self.latest("clock_skew"), "clock_skew", 0, cat.MAX_CLOCK_SKEW)
+        return dict(replicas=replicas if num is not None else 0, write_level=levels["write_consistency"],
+                    read_level=levels["read_consistency"], read_repair=repair,
+                    hinted_handoff=self.latest("hinted_handoff") is not None,
+                    sloppy_quorum=self.latest("sloppy_quorum") is not None,
+                    anti_entropy=self.latest("anti_entropy") is not None, clock_skew=skew)
+
+    def check_level(self, attr: str, replicas: int) -> str:
+        word: ast.Name | None = self.latest(attr)
+        if word is None:
+            return "quorum"
+        text = word.text.lower()
+        if text.lstrip("+-").isdigit():
+            k = int(text)
+            if not 1 <= k <= replicas:
+                self.error("CAP305", f"{attr} {_big(k)} is out of range: K must be between 1 and {replicas} "
+                           "(the number of replicas)", word.span,
+                           f"write a count from 1 to {replicas}, or `one`, `quorum`, `all`")
+            return str(k)
+        if text not in cat.CONSISTENCY_LEVELS:
+            self.error("CAP212", f"unknown consistency level '{word.text}'", word.span,
+                       did_you_mean(text, cat.CONSISTENCY_LEVELS)
+                       or f"the levels are {one_of(cat.CONSISTENCY_LEVELS)}, or a count K")
+        elif text == "any" and attr == "read_consistency":
+            self.error("CAP306", "ANY is a write consistency level: a hint cannot answer a read", word.span,
+                       "write `read_consistency one` (or quorum, all, a count)")
+        return text
+
+    def check_read_concern(self, mode: str, reads: str) -> str:
+        """MongoDB's read concern: reads on the primary (read_concern.py)."""
+        word = self.check_word("read_concern", cat.READ_CONCERNS, "", "CAP212", "read concern", "read concerns")
+        if not word or word not in cat.READ_CONCERNS or mode == "leaderless":
+            return word
+        if reads != "master_only":
+            self.error("CAP309", f"'read_concern' is for reads on the primary, but this spec reads {reads}",
+                       self.statement_span("read_concern"), "write `reads master_only` (MongoDB's read preference "
+                       "primary), or remove 'read_concern'")
+        if word != "local" and mode not in _WAITING_MODES:
+            self.error("CAP309", f"read_concern {word} needs the followers' acks, which `replication {mode}` "
+                       "does not collect", self.statement_span("read_concern"),
+                       "write `replication quorum` (MongoDB w: \"majority\"), or `read_concern local`")
+        return word
+
     def bound(self, num: ast.Number | None, what: str, default: int, limit: int, minimum: int = 0) -> int:
         if num is None:
             return default
@@ -392,15 +477,19 @@ class _Validator:
         clients = self.bound(w.clients, "clients", DEFAULT_CLIENTS, cat.MAX_CLIENTS, minimum=1)
         return writes, reads, clients
 
-    def check_checks(self) -> list[str]:
+    def check_checks(self, leaderless: bool) -> list[str]:
         names: list[ast.Name] | None = self.latest("checks")
+        known = {**cat.PROPERTIES, **cat.LEADERLESS_PROPERTIES}
         if names is None:
-            return list(cat.PROPERTIES)
+            return list(known if leaderless else cat.PROPERTIES)
         result: list[str] = []
         for n in names:
-            if n.text not in cat.PROPERTIES:
+            if n.text in cat.LEADERLESS_PROPERTIES and not leaderless:
+                self.error("CAP309", f"'{n.text}' is a property of leaderless replication", n.span,
+                           "write `replication leaderless`, or remove it from `check`")
+            elif n.text not in known:
                 self.error("CAP205", f"unknown property '{n.text}'", n.span,
-                           did_you_mean(n.text, cat.PROPERTIES)
+                           did_you_mean(n.text, known)
                            or "`capmodel properties` lists them; write your own with `invariant NAME: ...`")
             elif n.text in result:
                 self.error("CAP211", f"property '{n.text}' is listed twice", n.span, "list it once")

@@ -1,0 +1,276 @@
+"""Leaderless replication (Dynamo, Cassandra): the verdicts theory predicts,
+the shipped Cassandra specs, the exactness of `linearizable` for a register
+of versions, the syntax, and the replay of every counterexample."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from functools import lru_cache
+from itertools import permutations
+from pathlib import Path
+
+import pytest
+
+from capmodel.cap import analyse
+from capmodel.catalogue import PROPERTIES
+from capmodel.ir.pycompile import compile_successors, evaluate
+from capmodel.semantics.build import build_model
+from capmodel.semantics.leaderless import R_PENDING, LeaderlessState
+from capmodel.syntax.load import load_spec
+from capmodel.trace import replay
+
+from helpers import config, run, verdicts
+
+ROOT = Path(__file__).parent.parent
+SYSTEMS = ROOT / "specs" / "systems"
+H, V = "holds", "violated"
+ALL_CHECKS = (*PROPERTIES, "converges")
+THREE = ("n1", "n2", "n3")
+
+
+def leaderless(**kw):
+    base = dict(nodes=THREE, replication="leaderless", write_level="quorum", read_level="quorum",
+                writes=1, read_count=1, clients=1, checks=ALL_CHECKS)
+    return config(**{**base, **kw})
+
+
+@lru_cache(maxsize=None)
+def checked(cfg):
+    model, result = run(cfg)
+    assert result.stats.complete and result.deadlock is None
+    for p in [*result.properties, *result.reachables]:
+        if p.trace is not None:
+            replay(model, p.trace)  # every counterexample replays through the IR
+    return model, result
+
+
+def got(cfg) -> dict[str, str]:
+    return verdicts(checked(cfg)[1])
+
+
+def trace(cfg, prop):
+    return next(p.trace for p in checked(cfg)[1].properties if p.name == prop)
+
+
+# ------------------------------------------------------------ what theory predicts
+def test_overlapping_quorums_give_no_stale_read():
+    """R + W > N, no sloppy quorum: a read that begins after an acknowledged
+    write shares a replica with its write set, even across a partition, with
+    failed writes landing partly and crashes."""
+    for w, r in (("quorum", "quorum"), ("all", "one"), ("one", "all"), ("2", "2")):
+        cfg = leaderless(write_level=w, read_level=r, partitions=1, crashes=1, recover=True, writes=2)
+        v = got(cfg)
+        assert (v["no_stale_read"], v["no_acked_write_lost"], v["read_your_writes"]) == (H, H, H), (w, r)
+
+
+def test_one_and_one_read_stale_data():
+    v = got(leaderless(write_level="one", read_level="one"))
+    assert v["no_stale_read"] == V and v["linearizable"] == V
+    assert (v["write_availability"], v["read_availability"]) == (H, H)
+    steps = [s.family for s in trace(leaderless(write_level="one", read_level="one"), "no_stale_read").steps]
+    assert steps[:2] == ["client_write", "answer_ok"] and "deliver" not in steps
+
+
+def test_all_under_a_partition_is_unavailable_not_lossy():
+    cfg = leaderless(write_level="all", read_level="all", partitions=1)
+    v = got(cfg)
+    assert v["write_availability"] == V and v["read_availability"] == V
+    assert v["no_acked_write_lost"] == H and v["no_stale_read"] == H and v["linearizable"] == H
+    assert trace(cfg, "write_availability").steps[-1].family in ("client_write_unavailable", "write_timeout")
+
+
+def test_a_failed_write_may_still_land(tmp_path):
+    """ALL, a replica cut off after the send: the client gets a timeout, and
+    the replicas that took the write keep it; a later read returns it."""
+    path = tmp_path / "landed.cap"
+    path.write_text("system landed {\n  nodes n1, n2, n3\n  replication leaderless\n  write_consistency all\n"
+                    "  read_consistency one\n  faults { partitions 1 }\n  workload { writes 1  reads 1 }\n"
+                    "  check write_availability\n"
+                    "  reachable timed_out_but_read: w1.unanswered and r1.ok and r1.saw(w1)\n}\n")
+    model, result = run(load_spec(str(path)))
+    (r,) = result.reachables
+    assert r.verdict == "reached"
+    families = [s.family for s in replay(model, r.trace) and r.trace.steps]
+    assert families.index("write_timeout") < families.index("read_answer")
+
+
+def test_sloppy_quorum_can_read_stale_with_overlapping_quorums():
+    """Dynamo: a stand-in takes the write for a home replica it cannot reach;
+    a quorum read on the other side misses it, R + W > N notwithstanding."""
+    cfg = leaderless(nodes=("n1", "n2", "n3", "s1"), replicas=3, sloppy_quorum=True, partitions=1,
+                     client_partitions=True, clients=2,
+                     checks=("no_stale_read", "write_availability", "no_acked_write_lost"))
+    v = got(cfg)
+    assert v["no_stale_read"] == V and v["no_acked_write_lost"] == H
+    t = trace(cfg, "no_stale_read")
+    assert t.steps[0].kind == "partition"
+    # without the stand-in the same read is never stale
+    assert got(leaderless(nodes=("n1", "n2", "n3", "s1"), replicas=3, partitions=1, client_partitions=True,
+                          clients=2, checks=("no_stale_read",)))["no_stale_read"] == H
+
+
+def test_last_writer_wins_with_clock_skew_loses_an_acknowledged_write():
+    """A node whose clock runs ahead stamps w1 later than w2, which the client
+    sent after w1's OK: every replica keeps w1, and w2 is lost."""
+    cfg = leaderless(write_level="all", read_level="all", writes=2, read_count=0, clock_skew=1,
+                     checks=("no_acked_write_lost", "converges"))
+    v = got(cfg)
+    assert v["no_acked_write_lost"] == V and v["converges"] == H
+    steps = [s.family for s in trace(cfg, "no_acked_write_lost").steps]
+    assert "clock_jumps" in steps
+    # without skew the same system loses nothing
+    assert got(leaderless(write_level="all", read_level="all", writes=2, read_count=0,
+                          checks=("no_acked_write_lost",)))["no_acked_write_lost"] == H
+
+
+def test_convergence_needs_anti_entropy_or_hints():
+    base = dict(write_level="one", read_level="one", partitions=1, read_count=0, checks=("converges",))
+    assert got(leaderless(**base))["converges"] == V
+    assert got(leaderless(**base, anti_entropy=True))["converges"] == H
+    assert got(leaderless(**base, hinted_handoff=True))["converges"] == H
+
+
+def test_blocking_read_repair_makes_quorum_reads_monotonic():
+    base = dict(read_count=2, clients=2, checks=("linearizable", "monotonic_reads"))
+    assert got(leaderless(**base))["linearizable"] == V  # a partly landed write, seen then missed
+    assert got(leaderless(**base, read_repair="blocking"))["linearizable"] == H
+
+
+def test_any_is_satisfied_by_a_hint():
+    cfg = leaderless(write_level="any", read_level="one", partitions=1, crashes=1, hinted_handoff=True,
+                     checks=("write_availability", "no_acked_write_lost", "no_stale_read"))
+    v = got(cfg)
+    assert v["write_availability"] == H and v["no_stale_read"] == V and v["no_acked_write_lost"] == V
+
+
+# ------------------------------------------------------- linearizable is exact
+def _brute_force(st: LeaderlessState, s) -> bool:
+    """Wing and Gong from the definition: some order of the operations that
+    agrees with the recorded real-time precedence makes every read return the
+    latest write before it; a write without an OK may be left out."""
+    val = lambda e: s[e.args[0]]  # noqa: E731
+    writes = [i for i in range(st.W) if val(st.wstatus[i]) != 0]
+    reads = [j for j in range(st.R) if val(st.rstatus[j]) == 1]
+    ops = [("w", i) for i in writes] + [("r", j) for j in reads]
+
+    def before(x, y):
+        (xk, xi), (yk, yi) = x, y
+        if yk == "w":
+            mask = val(st.wbefore[yi]) if xk == "w" else val(st.wreads[yi])
+        else:
+            mask = val(st.racked[yi]) if xk == "w" else val(st.rreads[yi])
+        return mask >> xi & 1
+
+    for drop in range(1 << len(writes)):  # writes without OK may never take effect
+        gone = {("w", writes[b]) for b in range(len(writes)) if drop >> b & 1}
+        if any(val(st.wstatus[k]) == 2 for _, k in gone):  # an OK write took effect
+            continue
+        for order in permutations([o for o in ops if o not in gone]):
+            if any(before(order[b], order[a]) for a in range(len(order)) for b in range(a + 1, len(order))):
+                continue
+            current, ok = 0, True
+            for kind, k in order:
+                if kind == "w":
+                    current = 1 << k
+                elif val(st.rseen[k]) != current:
+                    ok = False
+                    break
+            if ok:
+                return True
+    return False
+
+
+@pytest.mark.parametrize("kw", [
+    dict(nodes=("a", "b"), write_level="one", read_level="one", writes=2, read_count=2, clients=2),
+    dict(nodes=("a", "b"), write_level="all", read_level="one", writes=1, read_count=3, clients=2, crashes=1),
+    dict(write_level="one", read_level="quorum", writes=1, read_count=2, clients=2, read_repair="blocking"),
+])
+def test_linearizable_agrees_with_brute_force_on_every_reachable_state(kw):
+    cfg = leaderless(**kw, checks=("linearizable",))
+    model = build_model(cfg)
+    st = LeaderlessState(cfg)
+    prop = model.invariants[0].expr
+    succ = compile_successors(model)
+    seen, frontier, both = {model.initial_state}, [model.initial_state], {True: 0, False: 0}
+    while frontier:
+        s = frontier.pop()
+        if not any(s[v.args[0]] == R_PENDING for v in st.rstatus):
+            verdict = bool(evaluate(prop, s))
+            assert verdict == _brute_force(st, s), model.view(s)
+            both[verdict] += 1
+        for _, t in succ(s):
+            if t not in seen:
+                seen.add(t)
+                frontier.append(t)
+    assert both[True] and both[False]
+
+
+# ------------------------------------------------------------------ shipped specs
+@lru_cache(maxsize=None)
+def spec(name):
+    cfg = load_spec(str(SYSTEMS / f"{name}.cap"))
+    return run(cfg)
+
+
+def test_cassandra_quorum_verdicts_of_the_issue():
+    model, result = spec("cassandra_quorum")
+    v = verdicts(result)
+    assert v["no_stale_read"] == H and v["write_availability"] == V
+    t = next(p.trace for p in result.properties if p.name == "write_availability")
+    assert t.steps[0].kind == "partition" and t.steps[-1].family == "client_write_unavailable"
+    assert "Unavailable" in t.steps[-1].text
+
+
+def test_cassandra_one_verdicts_of_the_issue_and_its_cap_row():
+    _, result = spec("cassandra_one")
+    v = verdicts(result)
+    assert (v["write_availability"], v["read_availability"], v["no_stale_read"]) == (H, H, V)
+    row = analyse(load_spec(str(SYSTEMS / "cassandra_one.cap")), "cassandra_one.cap")
+    assert (row.reads, row.writes, row.label) == ("AP", "AP", "AP")
+    row = analyse(load_spec(str(SYSTEMS / "cassandra_quorum.cap")), "cassandra_quorum.cap")
+    assert not row.both and row.writes != "AP"
+
+
+# ------------------------------------------------------------------ syntax
+BAD = [
+    ("replication async\n  write_consistency one", "CAP309", "replication leaderless"),
+    ("replication leaderless\n  write_consistency most", "CAP212", "unknown consistency level"),
+    ("replication leaderless\n  read_consistency any", "CAP306", "ANY"),
+    ("replication leaderless\n  write_consistency 4", "CAP305", "out of range"),
+    ("replication leaderless\n  failover elect", "CAP309", "master"),
+    ("replication leaderless\n  sloppy_quorum", "CAP309", "stand-ins"),
+    ("replication leaderless\n  read_repair eager", "CAP212", "read repair"),
+    ("replication leaderless\n  clock_skew -1", "CAP302", "negative"),
+    ("replication async\n  check converges", "CAP309", "leaderless"),
+]
+
+
+@pytest.mark.parametrize("body,code,words", BAD)
+def test_bad_specs_get_a_coded_diagnostic(tmp_path, body, code, words):
+    path = tmp_path / "bad.cap"
+    path.write_text(f"system bad {{\n  nodes n1, n2, n3\n  {body}\n}}\n")
+    p = subprocess.run([sys.executable, "-m", "capmodel", "check", str(path)], capture_output=True, text=True,
+                       cwd=ROOT, timeout=60)
+    assert p.returncode == 2, p.stdout + p.stderr
+    out = p.stdout + p.stderr
+    assert f"error[{code}]" in out and words in out and "hint:" in out
+    assert f"{path}:" in out
+
+
+def test_syntax_error_in_a_leaderless_statement(tmp_path):
+    path = tmp_path / "bad.cap"
+    path.write_text("system bad {\n  nodes n1, n2, n3\n  replication leaderless\n  hinted_handoff on\n}\n")
+    p = subprocess.run([sys.executable, "-m", "capmodel", "check", str(path)], capture_output=True, text=True,
+                       cwd=ROOT, timeout=60)
+    assert p.returncode == 2 and "error[CAP" in p.stdout + p.stderr and ":4:" in p.stdout + p.stderr
+
+
+def test_a_leaderless_spec_parses_to_its_config(tmp_path):
+    path = tmp_path / "ok.cap"
+    path.write_text("system ok {\n  nodes n1, n2, n3, s1\n  replication leaderless\n  replicas 3\n"
+                    "  write_consistency ANY\n  read_consistency 2\n  read_repair blocking\n  hinted_handoff\n"
+                    "  sloppy_quorum\n  anti_entropy\n  clock_skew 1\n}\n")
+    cfg = load_spec(str(path))
+    assert (cfg.replicas, cfg.write_level, cfg.read_level, cfg.read_repair) == (3, "any", "2", "blocking")
+    assert cfg.hinted_handoff and cfg.sloppy_quorum and cfg.anti_entropy and cfg.clock_skew == 1
+    assert "converges" in cfg.checks
