@@ -89,3 +89,21 @@ def test_piped_progress_prints_a_line_every_30_seconds(capsys):
     quiet = Progress(enabled=False, terminal=False)
     quiet(9000, 8, 100)
     assert capsys.readouterr().err == ""
+
+
+def test_a_model_the_compiler_refuses_runs_on_the_python_engine(monkeypatch):
+    from capmodel.engines import compiled
+
+    if compiled.available() is not None:
+        pytest.skip(compiled.available())
+
+    def refuse(*args, **kwargs):
+        raise compiled.Unsupported("a value does not fit its variable's bits")
+
+    monkeypatch.setattr(compiled, "check", refuse)
+    model = build_model(load_spec(str(ROOT / "specs/semisync.cap")))
+    said = []
+    r = search.check(model, stop_when_decided=False, warn=said.append)
+    assert said == ["note: the Python engine runs, slower: a value does not fit its variable's bits"]
+    assert r.stats.complete and r.stats.states == search.check(model, stop_when_decided=False,
+                                                               compiled=False).stats.states

@@ -58,7 +58,14 @@ def check(model: Model, *, properties: list[str] | None = None, symmetry: bool =
                                                   warn or (lambda line: None))
     except KeyboardInterrupt:  # Ctrl-C while reducing or compiling: the partial report says so
         return explicit.interrupted_before_search(model, properties, time.perf_counter() - started)
-    result = engine.check(run_on, properties=properties, symmetry=group, **bounds)
+    try:
+        result = engine.check(run_on, properties=properties, symmetry=group, **bounds)
+    except (getattr(engine, "CompileError", ()), getattr(engine, "Unsupported", ()), MemoryError) as err:
+        if compiled or engine is explicit:
+            raise
+        # this model only: the compiler gave up, or a value outgrew its packed bits
+        (warn or (lambda line: None))(f"note: the Python engine runs, slower: {err}")
+        result = explicit.check(run_on, properties=properties, symmetry=group, **bounds)
     result.stats.reductions = list(notes)
     result.stats.symmetry_order = group.order if group is not None else 1
     if reduced is not None:
