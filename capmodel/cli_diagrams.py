@@ -10,6 +10,8 @@ import click
 from .cli import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, Seconds, _load, cli
 from .render.sequence_dot import DOT_SECONDS
 
+DRAWABLE_STATES = 2_000  # beyond this, `graph` writes the .dot but does not run Graphviz unless asked
+
 
 @cli.command()
 @click.argument("trace_file", metavar="TRACE.json", type=click.Path(dir_okay=False))
@@ -75,8 +77,10 @@ def render(trace_file, out_dir, fmt):
               help="Refuse models with more reachable states than this.")
 @click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg", show_default=True,
               help="Image format.")
-@click.option("--dot-timeout", type=Seconds(), default=DOT_SECONDS, show_default=True,
-              help="Seconds Graphviz may take to draw the graph (the .dot file is kept when it runs out).")
+@click.option("--dot-timeout", type=Seconds(), default=None,
+              help=f"Seconds Graphviz may take to draw the graph (the .dot file is kept when it runs out); "
+                   f"default {DOT_SECONDS:g} s, and a graph of more than {DRAWABLE_STATES:,} states is then "
+                   "only written as .dot.")
 def graph(spec, out_dir, max_states, fmt, dot_timeout):
     """Draw the reachable state graph of a small model, counterexamples in red."""
     from .engines import explicit
@@ -112,8 +116,15 @@ def graph(spec, out_dir, max_states, fmt, dot_timeout):
         _fail(f"error: {not_written(err, out_dir)}")
     click.echo(f"{spec}: {len(states)} states, {len(edges)} transitions"
                + (f"; counterexamples of {', '.join(t.property for t in traces)} in red" if traces else ""))
+    if dot_timeout is None and len(states) > DRAWABLE_STATES:
+        # Graphviz lays out such a graph for minutes or hours; try only when asked
+        click.echo(f"graph: {dot_path}")
+        click.echo(f"note: {len(states):,} states are too many for Graphviz to draw quickly; only the .dot file "
+                   "was written (give --dot-timeout SECONDS to try drawing it)", err=True)
+        return
     try:
-        click.echo(f"graph: {render_dot(source, inside(folder, 'state_graph.' + fmt), fmt, timeout=dot_timeout)}")
+        drawn = render_dot(source, inside(folder, "state_graph." + fmt), fmt, timeout=dot_timeout or DOT_SECONDS)
+        click.echo(f"graph: {drawn}")
     except DotMissing:
         click.echo(f"graph: {dot_path}")
         click.echo(INSTALL_HINT, err=True)

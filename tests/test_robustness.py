@@ -295,6 +295,17 @@ def test_graph_takes_a_dot_timeout():
     assert "--dot-timeout" in capmodel("graph", "--help").stdout
 
 
+def test_a_graph_too_large_to_lay_out_is_written_as_dot_only(tmp_path):
+    """The fuzzer's `graph --max-states 10000000` on async.cap (29,494 states)
+    ran Graphviz until its 60 s limit; now the .dot is written and dot is not
+    run unless --dot-timeout asks for it."""
+    run = capmodel("graph", str(ROOT / "specs/async.cap"), "--max-states", "10000000", "--out", str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "async" / "state_graph.dot").stat().st_size > 0
+    assert not (tmp_path / "async" / "state_graph.svg").exists()
+    assert "too many for Graphviz to draw quickly" in run.stderr and "--dot-timeout" in run.stderr
+
+
 # ---------------------------------------------------------------- row 11: extends depth, folder names
 
 def _chain_of(tmp_path, extends: int) -> Path:
