@@ -25,7 +25,7 @@ def render(trace_file, out_dir, fmt):
     The file must follow capmodel/schema/trace.schema.json (as `verify --json`
     output does); at most 200 traces of at most 500 steps each are drawn."""
     from .render.diagrams import DiagramsNotWritten, write_traces
-    from .render.trace_json import TraceFormatError, check_schema, drawable, traces_in
+    from .render.trace_json import TraceFormatError, check_schema, drawable, traces_in, within_bounds
 
     try:
         text = Path(trace_file).read_text(encoding="utf-8")
@@ -44,6 +44,7 @@ def render(trace_file, out_dir, fmt):
     except ValueError as err:  # a number of thousands of digits
         _fail(f"error: {trace_file}: unreadable JSON ({err}); give a file written by `capmodel verify --json`")
     try:
+        within_bounds(doc)
         check_schema(doc)
         found = drawable(traces_in(doc))
     except TraceFormatError as err:

@@ -184,6 +184,22 @@ def test_render_draws_at_most_max_steps(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_long_trace_is_refused_before_the_schema_is_checked():
+    """The full-volume fuzz run found render spending its 20 s on the schema
+    of a 20,000-step document before refusing it; the bound now comes first,
+    wherever the trace sits in the document, however deep the nesting."""
+    from capmodel.render.trace_json import MAX_STEPS, TraceFormatError, within_bounds
+
+    doc = {"results": [{"properties": [{"trace": {"property": "p", "steps": [{}] * (MAX_STEPS + 1)}}]}]}
+    with pytest.raises(TraceFormatError, match=f"has {MAX_STEPS + 1:,} steps"):
+        within_bounds(doc)
+    within_bounds({"properties": [{"trace": {"property": "p", "steps": [{}] * MAX_STEPS}}]})
+    deep: list = []
+    for _ in range(100_000):
+        deep = [deep]
+    within_bounds(deep)  # no RecursionError
+
+
 def test_verify_json_follows_the_published_schema(tmp_path):
     from jsonschema import Draft202012Validator
 

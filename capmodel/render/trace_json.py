@@ -56,14 +56,33 @@ def check_schema(doc: Any) -> None:
     raise TraceFormatError(f"{where}: {message} (see {SCHEMA_FILE.name}, the schema of `verify --json`)")
 
 
+def _too_long(name: str, steps: int) -> TraceFormatError:
+    return TraceFormatError(f"the trace of {name[:80]!r} has {steps:,} steps; render draws at "
+                            f"most {MAX_STEPS} (capmodel's counterexamples are shortest ones)")
+
+
+def within_bounds(doc: Any) -> None:
+    """Refuse, before the schema is checked (which takes seconds on a huge
+    document), any 'steps' list longer than render draws."""
+    stack = [doc]
+    while stack:  # iterative: a deeply nested document must not overflow the stack
+        x = stack.pop()
+        if isinstance(x, dict):
+            steps = x.get("steps")
+            if isinstance(steps, list) and len(steps) > MAX_STEPS:
+                raise _too_long(x.get("property") if isinstance(x.get("property"), str) else "a trace", len(steps))
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+
+
 def drawable(found: list[tuple[str, str, Trace]]) -> list[tuple[str, str, Trace]]:
     """found, if render may draw it all; else TraceFormatError saying which bound it passes."""
     if len(found) > MAX_TRACES:
         raise TraceFormatError(f"the file holds {len(found):,} traces; render draws at most {MAX_TRACES}")
     for _, key, trace in found:
         if len(trace.steps) > MAX_STEPS:
-            raise TraceFormatError(f"the trace of {key[:80]!r} has {len(trace.steps):,} steps; render draws at "
-                                   f"most {MAX_STEPS} (capmodel's counterexamples are shortest ones)")
+            raise _too_long(key, len(trace.steps))
     return found
 
 
