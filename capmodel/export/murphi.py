@@ -16,8 +16,8 @@ import shutil
 from pathlib import Path
 
 from ..ir.model import Model
-from .common import (Printer, Spelling, ToolFailed, ToolRun, bounds, checked, comment, header_lines, label, must,
-                     plan, run_measured)
+from .common import (Printer, Spelling, ToolFailed, ToolRun, bounds, checked, comment, expressions, header_lines,
+                     label, must, plan, run_measured, subterms)
 
 # docs/export.md says why each flag: one thread for a deterministic search;
 # stuck: a deadlock is a state with no enabled rule (capmodel's); a signed
@@ -41,16 +41,11 @@ def _spelling() -> Spelling:
 
 
 def _popcount_function(model: Model) -> list[str]:
-    """A popcount over 0..widest, the largest value any counted mask can take (none: no function)."""
-    widest = 0
-    for inst in model.instances():
-        for e in (inst.guard, *(v for _, v in inst.updates)):
-            widest = max(widest, _widest_count(e, model))
-    for c in model.invariants + model.lemmas + model.reachables:
-        widest = max(widest, _widest_count(c.expr, model))
-    widest = max(widest, _widest_count(model.done, model))
-    if widest == 0:
+    """popcount over 0..widest, the largest value any counted mask can take (no popcount: no function)."""
+    counted = [bounds(e.args[0], model)[1] for e in expressions(model) for e in subterms(e) if e.op == "popcount"]
+    if not counted:
         return []
+    widest = max(1, *counted)
     bits = widest.bit_length()
     return ["", "-- the number of set bits of a mask: the length of a log",
             f"function popcount(x: 0..{widest}): 0..{bits};",
@@ -62,13 +57,6 @@ def _popcount_function(model: Model) -> list[str]:
             "  end;",
             "  return n;",
             "end;"]
-
-
-def _widest_count(e, model: Model) -> int:
-    if e.op in ("const", "var"):
-        return 0
-    here = bounds(e.args[0], model)[1] if e.op == "popcount" else 0
-    return max([here] + [_widest_count(a, model) for a in e.args])
 
 
 def render(model: Model, properties: list[str] | None = None, source: str = "") -> str:
