@@ -40,7 +40,10 @@ def systems(draw, max_reads: int | None = None, max_clients: int | None = None):
     """Small generated systems; three-node ones get the smaller workloads, to
     keep each model under ~20k states."""
     nodes = draw(st.sampled_from(NODES))
-    mode = draw(st.sampled_from(["async", "sync", "semi_sync", "quorum"]))
+    leaderless = max_reads is None or max_reads <= 1  # its reads take steps: two make large models
+    mode = draw(st.sampled_from(["async", "sync", "semi_sync", "quorum"] + ["leaderless"] * leaderless))
+    if mode == "leaderless":
+        return draw(leaderless_systems(nodes, max_reads, max_clients))
     acks = {"async": 0, "sync": len(nodes) - 1, "quorum": len(nodes) // 2,
             "semi_sync": draw(st.integers(1, len(nodes) - 1))}[mode]
     failover = draw(st.sampled_from(["none", "promote_any", "promote_most_up_to_date", "elect"]))
@@ -60,6 +63,28 @@ def chunk_of(cfg, chunks: int) -> int:
     """Which of `chunks` pieces a generated system belongs to: stable across
     processes (unlike hash()), so xdist can spread the pieces over the cores."""
     return zlib.crc32(repr(cfg).encode()) % chunks
+
+
+@st.composite
+def leaderless_systems(draw, nodes, max_reads: int | None = None, max_clients: int | None = None):
+    """Small leaderless systems (docs/semantics.md, section 9): one write, and
+    one client when there are three nodes, to keep each model small. Their
+    read and write sets overlap (R + W > N), so that the laws every system
+    obeys (tests/test_semantics_laws.py: no stale read without failover)
+    hold for them too; cassandra_one.cap and tests/test_leaderless.py cover
+    the levels that do not overlap."""
+    n = len(nodes)
+    w = draw(st.integers(1, n))
+    r = draw(st.integers(n + 1 - w, n))
+    name = {1: "one", n: "all", n // 2 + 1: "quorum"}
+    reads = draw(st.integers(0, min(1, max_reads if max_reads is not None else 1)))
+    return config(
+        nodes=nodes, replication="leaderless", write_level=draw(st.sampled_from([str(w), name.get(w, str(w))])),
+        read_level=name.get(r, str(r)), read_repair=draw(st.sampled_from(["none", "blocking"])),
+        hinted_handoff=draw(st.booleans()), anti_entropy=draw(st.booleans()),
+        crashes=draw(st.integers(0, 1)), recover=draw(st.booleans()), partitions=draw(st.integers(0, 1)),
+        writes=1, read_count=reads,
+        clients=draw(st.integers(1, min(2, max_clients or 2) if len(nodes) == 2 else 1)))
 
 
 def counter_model(limit: int, done_at: int, bad_at: int | None = None) -> Model:

@@ -205,6 +205,21 @@ def test_linearizable_agrees_with_brute_force_on_every_reachable_state(kw):
     assert both[True] and both[False]
 
 
+@pytest.mark.parametrize("kw", [
+    dict(nodes=("a", "b"), write_level="one", read_level="one", partitions=1),
+    dict(nodes=("a", "b"), write_level="any", read_level="one", hinted_handoff=True, crashes=1, anti_entropy=True),
+    dict(nodes=("a", "b"), write_level="one", read_level="one", clock_skew=1, writes=2, read_count=0),
+])
+def test_z3_agrees_including_converges(kw):
+    from test_z3_engine import assert_agree
+
+    from capmodel.engines import explicit
+    from capmodel.engines.z3_engine import check_z3, diameter_of
+    model = build_model(leaderless(**kw))
+    e = explicit.check(model, stop_when_decided=False)
+    assert_agree(model, e, check_z3(model, diameter=diameter_of(e), timeout=60))
+
+
 # ------------------------------------------------------------------ shipped specs
 @lru_cache(maxsize=None)
 def spec(name):
