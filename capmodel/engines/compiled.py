@@ -48,7 +48,9 @@ STOP_NONE, STOP_STATES, STOP_DEPTH, STOP_MEMORY, STOP_DOMAIN, STOP_NOMEM = range
 NO_BOUND = 2**63 - 1
 
 compile_count = 0  # compiler runs in this process (the tests count them)
-last_table_bytes = 0  # what the last search's tables held: packed states, ids, visited set (bench/)
+# of the last search, for bench/: bytes its tables held (packed states, ids, visited set), and CPU
+# seconds of its parallel blocks (ccompile's cm_phases)
+last_search: dict[str, float] = {}
 
 
 class CompileError(Exception):
@@ -97,6 +99,7 @@ class Library:
             "cm_set_stop": (None, [ctypes.c_void_p, ctypes.c_int]),
             "cm_tune": (None, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64]),
             "cm_info": (None, [ctypes.c_void_p, i64p]),
+            "cm_phases": (None, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_double)]),
             "cm_verdicts": (None, [ctypes.c_void_p, i32p, i32p, u8p]),
             "cm_path": (ctypes.c_int64, [ctypes.c_void_p, ctypes.c_int32, i32p, i32p, ctypes.c_int64]),
             "cm_state": (None, [ctypes.c_void_p, ctypes.c_int32, i64p]),
@@ -216,14 +219,21 @@ PAR_MIN = 512  # with fewer frontier states left in a level, one thread expands 
 
 
 def default_workers() -> int:
-    """$CAPMODEL_WORKERS if set, else the cores this process may use, at most 2."""
+    """$CAPMODEL_WORKERS if set; else the idle cores this process may use (its
+    cores less the load average of the last minute, rounded), at least 1 and at
+    most 2. On a busy machine threads that wait for each other at every block
+    slow the search down rather than up."""
     if os.environ.get("CAPMODEL_WORKERS", "").isdigit():
         return max(1, min(MAX_WORKERS, int(os.environ["CAPMODEL_WORKERS"])))
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    return max(1, min(2, cores))
+    try:
+        idle = cores - os.getloadavg()[0]
+    except OSError:
+        idle = 1
+    return max(1, min(2, cores, round(idle)))
 
 
 class _Search:
@@ -309,8 +319,11 @@ def check(model: Model, *, properties: list[str] | None = None, max_states: int 
                      default_workers() if workers is None else workers)
     try:
         finished = _drive(search, started, progress, max_memory)
-        global last_table_bytes
-        states, transitions, depth, stop, stopped_early, deadlock, last_table_bytes = search.info()
+        states, transitions, depth, stop, stopped_early, deadlock, table_bytes = search.info()
+        phases = (ctypes.c_double * 3)()
+        library.lib.cm_phases(search.ctx, phases)
+        last_search.update(table_bytes=table_bytes, phase1_longest_s=phases[0], phase1_cpu_s=phases[1],
+                           phase2_cpu_s=phases[2])
         if stop == STOP_DOMAIN:
             raise Unsupported("a value does not fit its variable's bits (outside its domain)")
         if stop == STOP_NOMEM:

@@ -360,6 +360,7 @@ typedef struct {
     int64_t n, room;               /* candidates kept; room for them */
     int64_t pos, cpos;             /* the next state and candidate to store */
     int filter;                    /* drop the successors already stored (when workers share the search) */
+    double cpu;                    /* CPU seconds of its last expansion */
     int fail;                      /* a value beyond its bits, or out of memory, */
     int64_t fail_at;               /* at this frontier state: the search stops when it gets there */
     uint8_t fired[NINST + 1];
@@ -371,7 +372,8 @@ typedef struct {
     uint64_t *store;               /* NW words per state, by id */
     int32_t *parent, *via;         /* per state: its parent's id, the instance that led to it */
     uint64_t *table;               /* open addressing: (hash tag << 32) | (id + 1); 0 is empty */
-    int64_t tcap;                  /* slots, a power of two */
+    int64_t tcap;                  /* slots, a power of two: 2**(64 - tshift) */
+    int tshift;                    /* a hash's home slot is its top bits: h >> tshift */
     void *table_map;               /* the mapping that holds the table */
     size_t table_map_len;
     int64_t max_states, max_depth;
@@ -380,6 +382,7 @@ typedef struct {
     int64_t par_min;               /* fewer frontier states left than this: one thread */
     int64_t transitions, depth, lvl_start, lvl_end, cursor, last_block, deadlock;
     int level_begun, stop, stopped_early;
+    double phase1_longest, phase1_cpu, phase2_cpu;  /* CPU seconds of the blocks: see cm_phases */
     int32_t cur;                   /* the state being expanded */
     int32_t inv[NINV + 1], reach[NREACH + 1];  /* -1 undecided, -2 not checked, else a state id */
     uint8_t fired[NINST + 1];
@@ -478,7 +481,7 @@ static inline int cm_same(const uint64_t *a, const uint64_t *b) {
 
 /* the slot holding t, or else the empty slot where it would go */
 static inline uint64_t cm_slot(const cm_ctx *c, const uint64_t *t, uint64_t h, int *found) {
-    uint64_t tag = h & CM_TAG, mask = (uint64_t)c->tcap - 1, i = h & mask;
+    uint64_t tag = h & CM_TAG, mask = (uint64_t)c->tcap - 1, i = h >> c->tshift;
     for (uint64_t e; (e = c->table[i]) != 0; i = (i + 1) & mask)
         if ((e & CM_TAG) == tag && cm_same(c->store + (int64_t)((uint32_t)e - 1) * NW, t)) {
             *found = 1;
@@ -512,27 +515,28 @@ static int cm_new_table(cm_ctx *c, int64_t slots) {
     c->table_map_len = len;
     c->table = (uint64_t *)at;
     c->tcap = slots;
+    c->tshift = 64 - __builtin_ctzll((uint64_t)slots);
     return 1;
 }
 
+/* twice the slots; a slot's tag holds the top 32 bits of its hash, so its new home is known without the
+   state: the old table is read in order and the new one written almost in order */
 static int cm_grow_table(cm_ctx *c) {
-    void *old = c->table_map;
+    void *old_map = c->table_map;
     size_t old_len = c->table_map_len;
-    if (!cm_new_table(c, c->tcap * 2)) return 0;
-    uint64_t *table = c->table, mask = (uint64_t)c->tcap - 1, hs[CM_AHEAD];
-    for (int64_t first = 0; first < c->count; first += CM_AHEAD) {
-        int64_t n = c->count - first < CM_AHEAD ? c->count - first : CM_AHEAD;
-        for (int64_t j = 0; j < n; j++) {
-            hs[j] = cm_hash(c->store + (first + j) * NW);
-            __builtin_prefetch(&table[hs[j] & mask], 1);
-        }
-        for (int64_t j = 0; j < n; j++) {
-            uint64_t i = hs[j] & mask;
-            while (table[i]) i = (i + 1) & mask;
-            table[i] = (hs[j] & CM_TAG) | (uint64_t)(first + j + 1);
-        }
+    const uint64_t *old = c->table;
+    int64_t old_cap = c->tcap;
+    if (old_cap >= (INT64_C(1) << 32) || !cm_new_table(c, old_cap * 2)) return 0;
+    uint64_t *table = c->table, mask = (uint64_t)c->tcap - 1;
+    int down = c->tshift - 32;
+    for (int64_t j = 0; j < old_cap; j++) {
+        uint64_t e = old[j];
+        if (!e) continue;
+        uint64_t i = (e >> 32) >> down;
+        while (table[i]) i = (i + 1) & mask;
+        table[i] = e;
     }
-    munmap(old, old_len);
+    munmap(old_map, old_len);
     return 1;
 }
 
@@ -580,7 +584,7 @@ static void cm_emit(cm_ctx *c, cm_worker *wk, uint64_t *t, int32_t k) {
         wk->fired[k] = 1;
         cm_canon(t);
         uint64_t h = cm_hash(t);
-        __builtin_prefetch(&c->table[h & (uint64_t)(c->tcap - 1)]);  /* looked up later */
+        __builtin_prefetch(&c->table[h >> c->tshift]);  /* looked up later */
         if (!cm_keep(wk, t, h, k)) wk->fail = CM_STOP_NOMEM;
         return;
     }
@@ -599,11 +603,14 @@ static int cm_decided(const cm_ctx *c) {
     return 1;
 }
 
-static double cm_now(void) {
+static double cm_clock(clockid_t clock) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+
+static double cm_now(void) { return cm_clock(CLOCK_MONOTONIC); }
+static double cm_thread_cpu(void) { return cm_clock(CLOCK_THREAD_CPUTIME_ID); }
 
 /* ---- the parallel expansion of a block of the frontier ---- */
 static int cm_reserve(cm_worker *wk, int64_t states) {
@@ -636,6 +643,7 @@ static void cm_filter(cm_ctx *c, cm_worker *wk, int64_t first, int64_t last, con
 static void *cm_expand_range(void *arg) {
     cm_worker *wk = arg;
     cm_ctx *c = wk->ctx;
+    double cpu = cm_thread_cpu();
     wk->n = 0;
     wk->pos = wk->cpos = 0;
     wk->fail_at = wk->fail ? wk->from : -1;
@@ -657,6 +665,7 @@ static void *cm_expand_range(void *arg) {
         if (wk->filter) cm_filter(c, wk, first, sid - 1, starts);
     }
     if (wk->fail_at >= 0) wk->to = wk->fail_at + 1;
+    wk->cpu = cm_thread_cpu() - cpu;
     return NULL;
 }
 
@@ -683,8 +692,13 @@ static void cm_expand_block(cm_ctx *c) {
         if (started[w]) pthread_join(threads[w], NULL);
         else cm_expand_range(&c->wk[w]);
     }
-    for (int w = 0; w < c->workers; w++)
+    double longest = 0;
+    for (int w = 0; w < c->workers; w++) {
         for (int k = 0; k < NINST; k++) c->fired[k] |= c->wk[w].fired[k];
+        c->phase1_cpu += c->wk[w].cpu;
+        longest = c->wk[w].cpu > longest ? c->wk[w].cpu : longest;
+    }
+    c->phase1_longest += longest;
 }
 
 /* after a frontier state is expanded: its deadlock and transitions; CM_WINDOW or CM_SLICE to return */
@@ -712,7 +726,7 @@ static int cm_store_block(cm_ctx *c, int *work, double started, double slice) {
             c->cur = (int32_t)sid;
             for (; wk->cpos < end && !c->stop; wk->cpos++) {
                 if (wk->cpos + CM_AHEAD < wk->n)
-                    __builtin_prefetch(&c->table[wk->hash[wk->cpos + CM_AHEAD] & (uint64_t)(c->tcap - 1)]);
+                    __builtin_prefetch(&c->table[wk->hash[wk->cpos + CM_AHEAD] >> c->tshift]);
                 cm_store(c, wk->cand + wk->cpos * NW, wk->hash[wk->cpos], wk->inst[wk->cpos]);
             }
             wk->cpos = end;
@@ -769,7 +783,7 @@ cm_ctx *cm_new(const int64_t *init, int64_t max_states, int64_t max_depth, int s
     c->via[0] = -1;
     c->count = 1;
     uint64_t h = cm_hash(w);
-    c->table[h & (uint64_t)(c->tcap - 1)] = (h & CM_TAG) | 1;
+    c->table[h >> c->tshift] = (h & CM_TAG) | 1;
     cm_examine(c, w, 0);
     c->lvl_start = 0;
     c->lvl_end = 1;
@@ -808,7 +822,9 @@ int cm_run(cm_ctx *c, double slice) {
                     cm_expand_block(c);
                     c->block_ready = 1;
                 }
+                double cpu = cm_thread_cpu();
                 int r = cm_store_block(c, &work, started, slice);
+                c->phase2_cpu += cm_thread_cpu() - cpu;
                 if (r) return r;
                 continue;
             }
@@ -846,6 +862,15 @@ void cm_info(const cm_ctx *c, int64_t *out) {
     out[4] = c->stopped_early;
     out[5] = c->deadlock;
     out[6] = c->count * (int64_t)(NW * sizeof(uint64_t) + 2 * sizeof(int32_t)) + c->tcap * (int64_t)sizeof(uint64_t);
+}
+
+/* CPU seconds: of the blocks' parallel expansions, the longest worker's summed over the blocks, and
+   every worker's; of storing the blocks' successors (one thread). On idle cores a search takes about
+   its CPU time less (phase1_cpu - phase1_longest). */
+void cm_phases(const cm_ctx *c, double *out) {
+    out[0] = c->phase1_longest;
+    out[1] = c->phase1_cpu;
+    out[2] = c->phase2_cpu;
 }
 
 void cm_verdicts(const cm_ctx *c, int32_t *inv, int32_t *reach, uint8_t *fired) {
