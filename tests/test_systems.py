@@ -68,7 +68,10 @@ def first(t, family: str, **args) -> int:
 
 
 def test_every_system_of_the_issue_has_a_spec_and_nothing_else_is_there():
-    assert {p.stem for p in SYSTEMS.glob("*.cap")} == set(ISSUE_TABLE)
+    stems = {p.stem for p in SYSTEMS.glob("*.cap")}
+    assert set(ISSUE_TABLE) <= stems
+    # the rest are issue 13's leaderless and MongoDB specs (tests/test_leaderless.py, tests/test_mongodb.py)
+    assert all(s.startswith(("cassandra_", "mongodb_")) for s in stems - set(ISSUE_TABLE)), stems
 
 
 @pytest.mark.parametrize("name", sorted(ISSUE_TABLE))

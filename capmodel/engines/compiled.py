@@ -207,6 +207,10 @@ def _why_unavailable() -> str | None:
         stats = check(_probe_model()).stats
     except (CompileError, Unsupported, OSError, MemoryError) as err:
         return f"compiled engine unavailable: {err}"
+    if stats.bound == explicit.INTERRUPTED:
+        # Ctrl-C while the probe compiled: the user's interrupt, not a verdict on the
+        # compiler (nothing is remembered, so the next call probes again)
+        raise KeyboardInterrupt
     if (stats.states, stats.transitions) != (8, 10):
         return "compiled engine unavailable: its self-test explored the wrong states"
     return None
