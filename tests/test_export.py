@@ -26,7 +26,7 @@ from capmodel.export import checked, export, murphi, promela
 from capmodel.export.common import comment, label, plan
 from capmodel.ir import expr as X
 from capmodel.ir.model import Action, ActionInstance, Condition, Label, Model, Variable
-from capmodel.ir.pycompile import compile_predicate, compile_successors, step
+from capmodel.ir.pycompile import compile_predicate, compile_successors, evaluate, step
 from capmodel.semantics.build import build_model
 from capmodel.syntax.load import load_spec
 from helpers import counter_model, systems
@@ -232,22 +232,34 @@ def test_adversarial_names_run(language, tmp_path):
     need("spin" if language == "promela" else "rumur")
     # (0,0) (1,0) (1,1) (2,1) (2,2) (3,2), the last one breaks the invariant; worked out by hand,
     # since capmodel's own Python compiler writes action names into comments that a newline ends
-    run = (promela if language == "promela" else murphi).run(export(adversarial_model(), language), str(tmp_path),
-                                                             optimise=OPT)
+    tool, name = (promela, comment) if language == "promela" else (murphi, label)
+    run = tool.run(export(adversarial_model(), language), str(tmp_path), optimise=OPT)
     # Rumur neither counts nor expands the state that breaks an invariant
-    assert run.states == (6 if language == "promela" else 5) and run.broken == [(comment if language == "promela" else label)(EVIL)]
+    assert run.states == (6 if language == "promela" else 5) and run.broken == [name(EVIL)]
+
+
+def sequential(p, s):
+    """Run a plan's statements one after another, as the exported code does."""
+    new, old = list(s), {i: s[i] for i in p.saved}
+    for i, e in p.order:
+        new[i] = evaluate(e, [old.get(j, new[j]) for j in range(len(s))])
+    return tuple(new)
 
 
 def test_parallel_assignment_reads_old_values():
-    """swap-like updates: the plan saves exactly the values a later update still reads."""
-    x, y = X.var(0), X.var(1)
-    swap = ActionInstance("swap", (), X.TRUE, ((0, y), (1, x)), Label("local", "a", "swap"))
-    chain = ActionInstance("chain", (), X.TRUE, ((0, y), (1, X.const(0))), Label("local", "a", "chain"))
-    assert len(plan(swap).saved) == 1
-    assert plan(chain).saved == () and [i for i, _ in plan(chain).order] == [0, 1]
-    for inst in (swap, chain):
-        model = Model("m", [Variable("x", 4, 1), Variable("y", 4, 2)], [Action("a", (), (inst,))], [], [], X.TRUE)
-        assert step(model, 0, (1, 2)) == (2, 1) if inst is swap else (2, 0)
+    """Sequential statements with the IR's parallel meaning; old values saved only where a cycle needs it."""
+    x, y, z = X.var(0), X.var(1), X.var(2)
+    cases = {"swap": ((0, y), (1, x)), "chain": ((0, y), (1, z), (2, X.const(0))),
+             "rotate": ((0, y), (1, z), (2, x)), "own": ((0, X.add(x, X.const(1))), (1, X.add(y, x))),
+             "both": ((0, X.add(x, y)), (1, X.add(x, y)))}
+    saves = {"swap": 1, "chain": 0, "rotate": 1, "own": 0, "both": 1}
+    for name, updates in cases.items():
+        inst = ActionInstance(name, (), X.TRUE, updates, Label("local", "a", name))
+        model = Model("m", [Variable(v, 8, 0) for v in "xyz"], [Action(name, (), (inst,))], [], [], X.TRUE)
+        p = plan(inst)
+        assert len(p.saved) == saves[name], name
+        for s in [(1, 2, 3), (3, 1, 2), (0, 0, 1)]:
+            assert sequential(p, s) == step(model, 0, s), (name, s)
 
 
 # ------------------------------------------------------------------ the CLI

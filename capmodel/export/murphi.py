@@ -111,5 +111,6 @@ def run(text: str, workdir: str, *, optimise: str = "-O2", max_errors: int = 1_0
     if not summary:
         raise ToolFailed(f"the Rumur checker did not finish ({search.returncode}):\n{out[-4000:]}")
     broken = sorted(set(re.findall(r'invariant "([^"]*)" failed', out)))
-    return ToolRun(int(summary.group(1)), int(summary.group(2)), broken, "deadlock" in out.lower(), search,
+    deadlock = bool(re.search(r"^\s*deadlock\s*$", out, re.M))  # the error line, not a name that holds the word
+    return ToolRun(int(summary.group(1)), int(summary.group(2)), broken, deadlock, search,
                    gen.cpu_seconds + build.cpu_seconds, out)

@@ -83,7 +83,7 @@ def render(model: Model, properties: list[str] | None = None, source: str = "") 
         out.append(f"  /* {k}: {comment(inst.name)}: {comment(inst.label.text)} */")
         out.append(f"  :: atomic {{ {plain.cond(inst.guard)} -> {'; '.join(body) or 'skip'} }}")
     for c in conditions:
-        out.append(f"  /* {comment(c.description)} */")
+        out.append(f"  /* meaning: {comment(c.description)} */")
         out.append(f"  /* invariant {comment(c.name)} */")
         out.append(f"  :: atomic {{ {plain.cond(X.not_(c.expr))} -> skip;")
         out.append(f"       assert({plain.cond(c.expr)}) }}")
@@ -96,11 +96,11 @@ def render(model: Model, properties: list[str] | None = None, source: str = "") 
 
 def invariant_lines(text: str) -> dict[int, str]:
     """The line (1-based) of each invariant's branch guard -> the invariant's name."""
-    lines = text.splitlines()
+    lines = text.splitlines() + [""]
     found = {}
-    for k, line in enumerate(lines):
+    for k, line in enumerate(lines[:-1]):
         m = re.fullmatch(r"  /\* invariant (.*) \*/", line)
-        if m:
+        if m and lines[k + 1].startswith("  :: atomic {") and lines[k + 1].endswith("-> skip;"):
             found[k + 2] = m.group(1)
     return found
 
@@ -121,5 +121,6 @@ def run(text: str, workdir: str, *, optimise: str = "-O2", hash_bits: int | None
         raise ToolFailed(f"pan did not finish ({search.returncode}):\n{out[-4000:]}")
     unreached = {int(n) for n in re.findall(r"model\.pml:(\d+), state \d+,", out)}
     broken = [name for line, name in invariant_lines(text).items() if line not in unreached]
-    return ToolRun(int(stored.group(1)), int(moved.group(1)), broken, bool(re.search(r"pan:\d+: invalid end state", out)), search,
+    deadlock = bool(re.search(r"pan:\d+: invalid end state", out))
+    return ToolRun(int(stored.group(1)), int(moved.group(1)), broken, deadlock, search,
                    spin.cpu_seconds + build.cpu_seconds, out)
