@@ -289,7 +289,8 @@ def add_fan_out(st: LeaderlessState, acts: ActionSet, i: int) -> None:
         acts.add("deliver", TO_REPLICA, (w, tname), X.and_(flying, link),
                  {st.log[t]: st.lww(st.log[t], bit), st.inflight[i]: X.bdiff(st.inflight[i], X.const(1 << t)),
                   st.wacks[i]: X.bor(st.wacks[i], X.const(1 << t))},
-                 Label("replicate", "<coordinator>", f"<coordinator> sends {w} to {tname}, which stores it and acks", "<coordinator>", tname, w))
+                 Label("replicate", tname, f"<coordinator> sends {w} to {tname}, which stores it and acks",
+                       "<coordinator>", tname, w))
         lost = {st.inflight[i]: X.bdiff(st.inflight[i], X.const(1 << t))}
         if st.hints_on:  # the coordinator writes a hint for the replica that did not ack
             for h in range(st.N):
@@ -352,7 +353,7 @@ def add_leaderless_reads(st: LeaderlessState, acts: ActionSet) -> None:
                 acts.add("read_repair", READ_AT, (r, tname),
                          X.and_(pending, X.eq(count, X.const(k)), asked, st.newer(st.rseen[j], st.log[t]), link),
                          {st.log[t]: st.rseen[j]},
-                         Label("replicate", "<coordinator>", f"<coordinator> repairs {tname} with the newest "
+                         Label("replicate", tname, f"<coordinator> repairs {tname} with the newest "
                                f"version of {r}'s replies", "<coordinator>", tname, "repair"))
         behind = [X.and_(X.has_bit(st.replied[j], t), st.newer(st.rseen[j], st.log[t])) for t in st.home]
         for m, node in enumerate(st.nodes):

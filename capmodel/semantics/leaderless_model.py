@@ -52,7 +52,7 @@ class LeaderlessStory:
         for n, node in enumerate(st.nodes):
             nodes[node] = {"up": bool(self.get(s, f"up[{node}]")),
                            "role": "replica" if n in st.home else "stand-in",
-                           "version": writes_in(self.get(s, f"value[{node}]"))}
+                           "log": writes_in(self.get(s, f"value[{node}]"))}  # its one version
             hints = {st.nodes[t]: writes_in(s[var.args[0]]) for (h, t), var in st.hint.items()
                      if h == n and s[var.args[0]]}
             if hints:
