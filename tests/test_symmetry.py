@@ -49,10 +49,11 @@ def summary(result):
             for p in result.properties + result.reachables]
 
 
-def assert_reduction_exact(model: Model) -> None:
+def assert_reduction_exact(model: Model) -> bool:
+    """False when the model has no interchangeable nodes (nothing to compare)."""
     sym = find_symmetry(model, model.invariants + model.lemmas + model.reachables)
     if sym is None:
-        return
+        return False
     full = explicit.check(model, stop_when_decided=False)
     reduced = explicit.check(model, stop_when_decided=False, symmetry=sym)
     orbits = {sym.canon(s) for s in reachable(model)}
@@ -65,11 +66,13 @@ def assert_reduction_exact(model: Model) -> None:
         if p.trace is not None:
             states = replay(model, p.trace)  # raises when a step is not a real step
             assert states[-1] == p.trace.steps[-1].raw
+    return True
 
 
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: Path(p).stem)
 def test_shipped_spec_reduction_is_exact(path):
-    assert_reduction_exact(build_model(load_spec(path)))
+    if not assert_reduction_exact(build_model(load_spec(path))):
+        pytest.skip("no two nodes are interchangeable in this spec")
 
 
 CHUNKS = 4

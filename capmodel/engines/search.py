@@ -52,10 +52,10 @@ def check(model: Model, *, properties: list[str] | None = None, symmetry: bool =
     None for the compiled one where it is usable; `warn` is told, in one
     line, when the Python engine runs because the compiled one cannot."""
     started = time.perf_counter()
+    warn = warn or (lambda line: None)
     notes: list[str] = []
     try:
-        run_on, reduced, group, engine = _prepare(model, properties, symmetry, compiled, notes,
-                                                  warn or (lambda line: None))
+        run_on, reduced, group, engine = _prepare(model, properties, symmetry, compiled, notes, warn)
     except KeyboardInterrupt:  # Ctrl-C while reducing or compiling: the partial report says so
         return explicit.interrupted_before_search(model, properties, time.perf_counter() - started)
     try:
@@ -64,7 +64,7 @@ def check(model: Model, *, properties: list[str] | None = None, symmetry: bool =
         if compiled or engine is explicit:
             raise
         # this model only: the compiler gave up, or a value outgrew its packed bits
-        (warn or (lambda line: None))(f"note: the Python engine runs, slower: {err}")
+        warn(f"note: the Python engine runs, slower: {err}")
         result = explicit.check(run_on, properties=properties, symmetry=group, **bounds)
     result.stats.reductions = list(notes)
     result.stats.symmetry_order = group.order if group is not None else 1

@@ -150,6 +150,7 @@ class _Renamer:
         self.smap = smap
         self.memo: dict[tuple[int, int], tuple[Expr, Expr]] = {}  # shared subterms are renamed once
         self.kinds_seen: dict[int, tuple] = {}
+        self.moved_by_kind: dict[ValueKind, tuple[int, ...]] = {}  # a constant's renaming, once per kind
 
     def kind_of(self, e: Expr):
         hit = self.kinds_seen.get(id(e))
@@ -184,6 +185,12 @@ class _Renamer:
         return moved[v]
 
     def _moved(self, kind: ValueKind) -> tuple[int, ...]:
+        moved = self.moved_by_kind.get(kind)
+        if moved is None:
+            moved = self.moved_by_kind[kind] = self._find_moved(kind)
+        return moved
+
+    def _find_moved(self, kind: ValueKind) -> tuple[int, ...]:
         # the renamed kind is found through any variable of that kind
         for i, k in self.kinds.items():
             if k == kind:
