@@ -281,3 +281,25 @@ def test_docs_detail_tables_match_catalogue():
                     "rpl_semi_sync_source_wait_point", "AFTER_SYNC", "AFTER_COMMIT", "rpl_semi_sync_source_timeout",
                     "WAIT", "min-replicas-to-write", "replica-serve-stale-data"):
         assert setting in section, setting
+
+
+# ---------------------------------------------------------------- the parser tables' cache
+
+def test_the_parser_tables_are_cached_in_the_users_folder_and_a_bad_cache_is_rebuilt(tmp_path, monkeypatch):
+    from capmodel.syntax import parser
+
+    monkeypatch.setenv("CAPMODEL_CACHE_DIR", str(tmp_path))
+    text = (Path(__file__).resolve().parent.parent / "specs" / "async.cap").read_text()
+    parser._lark.cache_clear()
+    try:
+        expected = parser.parse(text, "async.cap")
+        (cached,) = tmp_path.glob("grammar-*.lark-cache")
+        cached.write_bytes(b"not a pickle")  # truncated or foreign: Lark rebuilds the tables
+        parser._lark.cache_clear()
+        assert parser.parse(text, "async.cap") == expected
+        monkeypatch.setenv("CAPMODEL_CACHE_DIR", "/proc/no-such-folder")  # no cache folder: built each time
+        parser._lark.cache_clear()
+        assert parser._tables_file("grammar") is None
+        assert parser.parse(text, "async.cap") == expected
+    finally:
+        parser._lark.cache_clear()

@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..cache import cache_dir
 from ..ir import expr as X
 from ..ir.ccompile import ABI, Unsupported, c_source, layout
 from ..ir.model import Action, ActionInstance, Condition, Label, Model, State, Variable
@@ -66,14 +67,6 @@ def compiler() -> str | None:
             if found:
                 return found
     return None
-
-
-def cache_dir() -> Path:
-    """$CAPMODEL_CACHE_DIR, else $XDG_CACHE_HOME/capmodel, else ~/.cache/capmodel."""
-    if os.environ.get("CAPMODEL_CACHE_DIR"):
-        return Path(os.environ["CAPMODEL_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "capmodel"
 
 
 def _key(source: str, cc: str) -> str:
