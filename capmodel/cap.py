@@ -53,9 +53,18 @@ class CapRow:
         return self.label == BOTH
 
     def to_json(self) -> dict:
-        return {"file": self.file, "system": self.system, "reads": self.reads, "writes": self.writes,
-                "label": self.label, "verdicts": self.verdicts, "own_budget": self.own,
-                "failures": self.failures}
+        """The row in cap --json (docs/json.md): each label an identifier."""
+        return {"file": self.file, "system": self.system, "reads": label_id(self.reads),
+                "writes": label_id(self.writes), "label": label_id(self.label), "verdicts": self.verdicts,
+                "own_budget": self.own, "failures": self.failures}
+
+
+# the labels as JSON gives them: identifiers (the table keeps its words)
+LABEL_IDS = {"C and A": "C_and_A", "INCOMPLETE": "incomplete"}
+
+
+def label_id(label: str) -> str:
+    return "both" if label == BOTH else LABEL_IDS.get(label, label)
 
 
 def partitioned(cfg: SystemConfig) -> SystemConfig:
@@ -101,15 +110,34 @@ def _yes(verdict: str | None) -> str:
     return {HOLDS: "yes", VIOLATED: "no"}.get(verdict or "", "?")
 
 
-def table(rows: list[CapRow]) -> str:
-    width = max([len(Path(r.file).name) for r in rows] + [4])
-    lines = [f"{'spec':<{width}}  {'reads':<8} {'writes':<8} system   (C = linearizable, A = available; "
-             f"under a partition with clients on both sides)"]
-    for r in rows:
-        lines.append(f"{Path(r.file).name:<{width}}  {r.reads:<8} {r.writes:<8} {r.label}")
-        if r.own is not None:
-            lines.append(f"{'':<{width}}    without a partition (its own faults): C {_yes(r.own[CONSISTENCY])}, "
-                         f"A for reads {_yes(r.own[READS])}, A for writes {_yes(r.own[WRITES])}")
-        for prop, path in r.failures.items():
-            lines.append(f"{'':<{width}}    fails {prop}" + (f": {path}" if path else ""))
+HEADER = "system   (C = linearizable, A = available; under a partition with clients on both sides)"
+
+
+def spec_width(files: list[str]) -> int:
+    """The width of the spec column, from every file to be labelled (known before the first row)."""
+    return max([len(Path(f).name) for f in files] + [4])
+
+
+def header(width: int) -> str:
+    from .render.text import grid
+
+    return grid([("spec", width), ("reads", 7), ("writes", 7), (HEADER, 0)], [])
+
+
+def row_lines(r: CapRow, width: int, *, color: bool = False) -> str:
+    """One spec's row and the lines under it, as `capmodel cap` prints them when the spec is done."""
+    from .render.text import grid
+
+    lines = [grid([("", width), ("", 7), ("", 7), ("", 0)], [(Path(r.file).name, r.reads, r.writes, r.label)],
+                  header=False, styled=3, color=color)]
+    if r.own is not None:
+        lines.append(f"{'':<{width}}    without a partition (its own faults): C {_yes(r.own[CONSISTENCY])}, "
+                     f"A for reads {_yes(r.own[READS])}, A for writes {_yes(r.own[WRITES])}")
+    for prop, path in r.failures.items():
+        lines.append(f"{'':<{width}}    fails {prop}" + (f": {path}" if path else ""))
     return "\n".join(lines)
+
+
+def table(rows: list[CapRow], *, color: bool = False) -> str:
+    width = spec_width([r.file for r in rows])
+    return "\n".join([header(width)] + [row_lines(r, width, color=color) for r in rows])

@@ -96,16 +96,108 @@ class Progress:
             self.live.stop()
 
 
-def _load(path: str):
-    """Load and validate one spec; print its diagnostics and return None when invalid."""
+JSON_KINDS = ("verify", "cap", "check", "infer", "properties")
+SCHEMA_VERSION = 1  # of every --json document (capmodel/schema/capmodel.schema.json, docs/json.md)
+
+EXIT_CODES = """\b
+Exit codes: 0 every checked property holds; 1 a property is violated (or a
+deadlock, or a `reachable` condition that can never happen); 2 invalid spec
+or usage; 3 a bound was reached before a verdict; 4 the explicit and Z3
+engines disagree (a bug in capmodel); 130 Ctrl-C (after the partial report)."""
+
+
+def error_json(code: str, message: str, *, file: str | None = None, line: int | None = None,
+               column: int | None = None, hint: str | None = None, severity: str = "error") -> dict:
+    """One error as --json gives it (the `error` of the schema)."""
+    return {"code": code, "severity": severity, "file": file, "line": line, "column": column,
+            "message": message, "hint": hint}
+
+
+def diagnostics_json(err) -> list[dict]:
+    """A SpecError's diagnostics, each as error_json."""
+    out = []
+    for d in err.diagnostics:
+        known = d.span.line > 0
+        out.append(error_json(d.code, d.message, file=d.span.file, line=d.span.line if known else None,
+                              column=d.span.column if known else None, hint=d.hint, severity=d.severity))
+    return out
+
+
+def document(kind: str, results: list, exit_code: int, errors: list | None = None,
+             interrupted: bool = False) -> dict:
+    """The one shape of every --json output (docs/json.md)."""
+    return {"schema_version": SCHEMA_VERSION, "kind": kind, "results": results, "exit_code": exit_code,
+            "errors": errors or [], "interrupted": interrupted}
+
+
+def emit(kind: str, results: list, exit_code: int, errors: list | None = None, interrupted: bool = False):
+    """Print the --json document and exit with its code."""
+    click.echo(json.dumps(document(kind, results, exit_code, errors, interrupted), indent=2))
+    sys.exit(exit_code)
+
+
+def fail(kind: str | None, message: str, *, code: str = "usage", hint: str | None = None,
+         file: str | None = None, exit_code: int = 2):
+    """An error that ends the command: a JSON document on stdout under --json
+    (kind is the command; None: text), else `error: message` on stderr."""
+    if kind is not None:
+        emit(kind, [], exit_code, [error_json(code, message, file=file, hint=hint)])
+    click.echo(f"error: {message}" + (f" ({hint})" if hint else ""), err=True)
+    sys.exit(exit_code)
+
+
+def use_color(choice: str) -> bool:
+    """--color: always and never say so; auto colours only a terminal, and never under NO_COLOR."""
+    import os
+
+    if choice in ("always", "never"):
+        return choice == "always"
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+color_option = click.option("--color", "color_choice", type=click.Choice(["auto", "always", "never"]),
+                            default="auto", show_default=True,
+                            help="Colour the verdicts: auto only on a terminal and without NO_COLOR.")
+
+
+def _load(path: str, errors: list | None = None):
+    """Load and validate one spec; print its diagnostics (or, given `errors`,
+    add them to it as JSON) and return None when invalid."""
     from .syntax.diagnostics import SpecError
     from .syntax.load import load_spec
 
     try:
         return load_spec(path)
     except SpecError as err:
-        click.echo(err.render(), err=True)
+        if errors is not None:
+            errors += diagnostics_json(err)
+        else:
+            click.echo(err.render(), err=True)
         return None
+
+
+def _load_all(paths, kind: str | None):
+    """Every spec loaded, or the command ends with exit 2 and every spec's diagnostics."""
+    errors: list = []
+    configs = [(path, _load(path, errors if kind else None)) for path in paths]
+    if any(cfg is None for _, cfg in configs):
+        if kind:
+            emit(kind, [], EXIT_INVALID, errors)
+        sys.exit(EXIT_INVALID)
+    return configs
+
+
+def unknown_names(asked, known: list[str], spec: str, kind: str | None):
+    """Exit 2 naming the -p names the spec does not check, with a did-you-mean for each."""
+    import difflib
+
+    unknown = [p for p in asked if p not in known]
+    if not unknown:
+        return
+    close = {p: difflib.get_close_matches(p, known, n=1, cutoff=0.6) for p in unknown}
+    hint = "; ".join(f"did you mean '{m[0]}' for '{p}'?" for p, m in close.items() if m) or None
+    fail(kind, f"{spec} does not check {', '.join(unknown)}; it checks {', '.join(known)}",
+         code="unknown_property", file=spec, hint=hint)
 
 
 def _exit_code(results: list[CheckResult]) -> int:
@@ -116,18 +208,35 @@ def _exit_code(results: list[CheckResult]) -> int:
     return EXIT_OK
 
 
+def _version_message() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"capmodel {version('capmodel')}"
+    except PackageNotFoundError:
+        return "capmodel (version unknown: not installed)"
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="capmodel")
+@click.version_option(package_name="capmodel", prog_name="capmodel", message="%(prog)s %(version)s")
 def cli() -> None:
     """Model-check database replication setups: every interleaving of writes,
-    reads, crashes, partitions and failovers within a spec's bounds."""
+    reads, crashes, partitions and failovers within a spec's bounds.
+
+    \b
+    Example:
+      capmodel verify specs/async.cap
+
+    Exit codes: 0 holds, 1 violated, 2 invalid spec or usage, 3 a bound
+    reached first, 4 the engines disagree, 130 Ctrl-C. `capmodel COMMAND
+    --help` says more; --json output is described in docs/json.md."""
 
 
-@cli.command()
+@cli.command(epilog=EXIT_CODES)
 @click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @click.option("--property", "-p", "properties", multiple=True, metavar="NAME",
               help="Check only this property (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text (docs/json.md).")
 @click.option("--max-states", type=click.IntRange(min=1), default=DEFAULT_MAX_STATES, show_default=True,
               help="Stop after N distinct states (INCOMPLETE, never HOLDS).")
 @click.option("--max-memory", type=click.IntRange(min=1), default=None, metavar="MB",
@@ -139,6 +248,9 @@ def cli() -> None:
 @click.option("--no-render", is_flag=True, help="Do not write diagrams.")
 @click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg", show_default=True,
               help="Image format of the rendered diagrams.")
+@click.option("--itf", "itf_dir", default=None, type=click.Path(file_okay=False), metavar="DIR",
+              help="Also write each counterexample as an ITF trace (Apalache/Quint), "
+                   "DIR/<spec>/<property>.itf.json.")
 @click.option("--engine", type=click.Choice(["explicit", "z3", "both"]), default="explicit", show_default=True,
               help="explicit BFS, Z3 (bounded model checking and induction), or both, compared.")
 @click.option("--no-symmetry", is_flag=True,
@@ -146,19 +258,26 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 @click.option("--timeout", type=Seconds(), default=None,
               help="Seconds for the Z3 engine as a whole (INCOMPLETE when it runs out).")
-def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_dir, no_render, fmt, engine,
-           no_symmetry, quiet, timeout):
+@color_option
+def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_dir, no_render, fmt, itf_dir,
+           engine, no_symmetry, quiet, timeout, color_choice):
     """Explore every interleaving and give each property a verdict.
 
     The explicit search stops at --max-states states or at --max-memory MB,
     whichever comes first, and says so: the verdicts it could not reach are
-    INCOMPLETE. Ctrl-C stops it too and prints what is known so far (exit 130)."""
+    INCOMPLETE. Ctrl-C stops it too and prints what is known so far (exit 130).
+
+    \b
+    Examples:
+      capmodel verify specs/async.cap
+      capmodel verify specs/sync.cap -p no_acked_write_lost --engine z3
+      capmodel verify specs/*.cap --json --no-render > verdicts.json"""
     from .render.diagrams import DiagramsNotWritten, folder_names, write_counterexamples
     from .semantics.build import build_model
 
-    configs = [(path, _load(path)) for path in specs]
-    if any(cfg is None for _, cfg in configs):
-        sys.exit(EXIT_INVALID)
+    kind = "verify" if as_json else None
+    color = use_color(color_choice) and not as_json
+    configs = _load_all(specs, kind)
     budget = memory_budget(max_memory)
     results = []
     documents = []
@@ -166,13 +285,10 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
     stopped = False
     for (path, cfg), folder in zip(configs, folder_names(specs)):
         wanted = list(properties) or None
+        own = [c.name.text for c in cfg.invariants]
         if wanted:
-            unknown = [p for p in wanted if p not in cfg.checks and p not in
-                       [c.name.text for c in cfg.invariants]]
-            if unknown:
-                click.echo(f"error: {path} does not check {', '.join(unknown)}; it checks "
-                           f"{', '.join(list(cfg.checks) + [c.name.text for c in cfg.invariants])}", err=True)
-                sys.exit(EXIT_INVALID)
+            unknown_names(wanted, list(cfg.checks) + own, path, kind)
+        unchecked = [name for name in own if name not in wanted] if wanted else []
         model = build_model(cfg)
         result, comparison = None, None
         if engine in ("explicit", "both"):
@@ -195,13 +311,22 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
                     model, properties=wanted, max_depth=max_depth, timeout=timeout,
                     diameter=z3_engine.diameter_of(result) if result is not None else None)
             except z3_engine.UnsupportedConstruct as err:
-                click.echo(f"error: {path}: the Z3 engine cannot translate this model: {err}", err=True)
-                sys.exit(EXIT_INVALID)
+                fail(kind, f"{path}: the Z3 engine cannot translate this model: {err}", code="z3_unsupported",
+                     file=path)
             except KeyboardInterrupt:
                 z3_result, stopped = None, True
             if result is not None and z3_result is not None:
                 disagreements = z3_engine.compare(result, z3_result)
                 if disagreements:
+                    if as_json:
+                        documents.append({"file": path, **result.to_json(), "diagrams": {},
+                                          "unchecked": unchecked,
+                                          "comparison": {"agree": False, "verdicts_from": None,
+                                                         "disagreements": disagreements,
+                                                         "explicit": result.to_json(), "z3": z3_result.to_json()}})
+                        emit("verify", documents, EXIT_DISAGREE, [error_json(
+                            "engine_disagreement", f"the explicit and Z3 engines disagree on {path} "
+                            "(a bug in capmodel, not in the spec)", file=path, hint="please report it")])
                     click.echo(f"ENGINE DISAGREEMENT on {path} (a bug in capmodel, not in the spec):", err=True)
                     for line in disagreements:
                         click.echo(f"  {line}", err=True)
@@ -213,10 +338,10 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
                 # one combined verdict: the explicit engine's when it explored
                 # everything (Z3 only cross-checked it), Z3's otherwise
                 combined, other = (result, z3_result) if result.stats.complete else (z3_result, result)
-                comparison = {"agree": True, "verdicts_from": combined.engine,
+                comparison = {"agree": True, "verdicts_from": combined.engine, "disagreements": [],
                               "explicit": result.to_json(), "z3": z3_result.to_json()}
                 if not as_json:
-                    click.echo(text.report(other, path) + "\n")
+                    click.echo(text.report(other, path, color=color) + "\n", color=color)
                     click.echo(f"{path}: the verdicts below are the {combined.engine} engine's"
                                + (" (it explored every state; Z3 cross-checked them)"
                                   if combined is result else " (the explicit engine hit a bound)"))
@@ -236,72 +361,114 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
                     diagram_errors.append(str(err))
             for note in notes:
                 click.echo(note, err=True)
+        itf: dict[str, str] = {}
+        if itf_dir is not None:
+            from .render.itf import write_itf
+
+            try:
+                itf = write_itf(result, [v.name for v in model.variables], path, itf_dir, folder)
+            except DiagramsNotWritten as err:
+                if str(err) not in diagram_errors:
+                    diagram_errors.append(str(err))
         if as_json:
             documents.append({"file": path, **result.to_json(), "diagrams": diagrams,
+                              **({"itf": itf} if itf_dir is not None else {}), "unchecked": unchecked,
                               **({"comparison": comparison} if comparison else {})})
         else:
-            click.echo(text.report(result, path, diagrams))
+            click.echo(text.report(result, path, diagrams, color=color, unchecked=unchecked), color=color)
+            for key, where in itf.items():
+                click.echo(f"  itf: {key}: {where}")
             if len(configs) > 1:
                 click.echo("")
         if stopped:
             break
+    code = (EXIT_INTERRUPTED if stopped else EXIT_INVALID if diagram_errors else _exit_code(results))
     if as_json:
-        payload = documents[0] if len(documents) == 1 else {"results": documents}
-        click.echo(json.dumps(payload, indent=2))
+        emit("verify", documents, code,
+             [error_json("output_not_written", message, hint="give a folder you can write to")
+              for message in diagram_errors], interrupted=stopped)
     for message in diagram_errors:  # after the report: a folder that refuses diagrams loses nothing else
         click.echo(f"error: {message}", err=True)
     if stopped:
         click.echo(f"interrupted: {len(results)} of {len(configs)} spec(s) reported, the last one partly",
                    err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    sys.exit(EXIT_INVALID if diagram_errors else _exit_code(results))
+    sys.exit(code)
 
 
-@cli.command()
+@cli.command(epilog="Exit codes: 0 the spec is valid; 2 it is not (each problem with file:line:col and a hint).")
 @click.argument("spec", type=click.Path(dir_okay=True))
-def check(spec):
-    """Parse and validate a spec without exploring it."""
-    cfg = _load(spec)
-    if cfg is None:
-        sys.exit(EXIT_INVALID)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text (docs/json.md).")
+def check(spec, as_json):
+    """Parse and validate a spec without exploring it.
+
+    \b
+    Example:
+      capmodel check specs/async.cap"""
+    ((_, cfg),) = _load_all([spec], "check" if as_json else None)
+    if as_json:
+        emit("check", [{"file": spec, "spec": cfg.name, "valid": True, "nodes": list(cfg.nodes),
+                        "replication": cfg.replication, "reads": cfg.reads, "failover": cfg.failover,
+                        "fencing": bool(cfg.fencing), "live_majority": bool(cfg.live_majority),
+                        "checks": list(cfg.checks), "invariants": [c.name.text for c in cfg.invariants],
+                        "reachable": [c.name.text for c in cfg.reachables]}], EXIT_OK)
     click.echo(f"{spec}: system {cfg.name} is valid: {len(cfg.nodes)} nodes, {cfg.replication} replication, "
                f"{cfg.reads} reads, failover {cfg.failover}{' with fencing' if cfg.fencing else ''}{' on a live majority' if cfg.live_majority else ''}; "
                f"checks {', '.join(cfg.checks) or 'nothing'}")
 
 
-@cli.command(name="properties")
-def list_properties():
-    """List the built-in properties with their one-line definitions."""
+@cli.command(name="properties", epilog="Exit code: 0.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text (docs/json.md).")
+def list_properties(as_json):
+    """List the built-in properties with their one-line definitions.
+
+    \b
+    Example:
+      capmodel properties"""
+    if as_json:
+        emit("properties", [{"name": name, "description": meaning}
+                            for name, meaning in catalogue.PROPERTIES.items()], EXIT_OK)
     width = max(map(len, catalogue.PROPERTIES))
     for name, meaning in catalogue.PROPERTIES.items():
         click.echo(f"{name:<{width}}  {meaning}")
 
 
-@cli.command(name="cap")
+@cli.command(name="cap", epilog="Exit codes: 0 every spec labelled; 2 invalid spec or usage; 3 a spec hit "
+             "--max-states (INCOMPLETE); 4 a spec is both C and A under a partition (a bug in capmodel); "
+             "130 Ctrl-C.")
 @click.argument("specs", nargs=-1, type=click.Path(dir_okay=True))
-@click.option("--json", "as_json", is_flag=True, help="Print the table as one JSON document.")
+@click.option("--json", "as_json", is_flag=True, help="Print the table as one JSON document (docs/json.md).")
 @click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the counterexample diagrams (out/cap/<spec>/).")
 @click.option("--no-render", is_flag=True, help="Do not write diagrams.")
 @click.option("--max-states", type=click.IntRange(min=1), default=DEFAULT_MAX_STATES, show_default=True,
               help="Stop each spec after N states (its label is then INCOMPLETE).")
-def cap_command(specs, as_json, out_dir, no_render, max_states):
+@color_option
+def cap_command(specs, as_json, out_dir, no_render, max_states, color_choice):
     """Label each spec CP, AP or neither under a partition (default: every spec in specs/).
 
-    Ctrl-C prints the rows known so far (the one being explored as INCOMPLETE), exit 130."""
+    Each row is printed as its spec is done. Ctrl-C prints the rows known so
+    far (the one being explored as INCOMPLETE), exit 130.
+
+    \b
+    Examples:
+      capmodel cap specs/cp.cap specs/ap.cap
+      capmodel cap --json --no-render"""
     from pathlib import Path
 
-    from .cap import analyse, table
+    from .cap import analyse, header, row_lines, spec_width
     from .render.diagrams import DiagramsNotWritten, counterexamples, folder_names, write_traces
 
+    kind = "cap" if as_json else None
+    color = use_color(color_choice) and not as_json
     if not specs:
         specs = sorted(str(p) for p in Path("specs").rglob("*.cap"))
         if not specs:
-            click.echo("error: no SPEC given and no specs/*.cap here", err=True)
-            sys.exit(EXIT_INVALID)
-    configs = [(path, _load(path)) for path in specs]
-    if any(cfg is None for _, cfg in configs):
-        sys.exit(EXIT_INVALID)
+            fail(kind, "no SPEC given and no specs/*.cap here", code="no_specs",
+                 hint="give the specs to label, e.g. capmodel cap my.cap")
+    configs = _load_all(specs, kind)
+    width = spec_width(list(specs))
+    if not as_json:
+        click.echo(header(width))
     rows = []
     diagram_errors: list[str] = []
     stopped = False
@@ -318,68 +485,75 @@ def cap_command(specs, as_json, out_dir, no_render, max_states):
             for note in notes:
                 click.echo(note, err=True)
         rows.append(row)
+        if not as_json:
+            click.echo(row_lines(row, width, color=color), color=color)
         if stopped:
             break
+    both = any(r.both for r in rows)
+    code = (EXIT_INTERRUPTED if stopped else EXIT_INVALID if diagram_errors else EXIT_DISAGREE if both
+            else EXIT_INCOMPLETE if any(r.under_partition == "INCOMPLETE" for r in rows) else EXIT_OK)
     if as_json:
-        click.echo(json.dumps({"rows": [r.to_json() for r in rows]}, indent=2))
-    else:
-        click.echo(table(rows))
+        errors = [error_json("output_not_written", m, hint="give --out a folder you can write to, or --no-render")
+                  for m in diagram_errors]
+        if both and not stopped and not diagram_errors:
+            errors.append(error_json("bug", "a spec is both consistent and available under a partition",
+                                     hint="please report it"))
+        emit("cap", [r.to_json() for r in rows], code, errors, interrupted=stopped)
     for message in diagram_errors:
         click.echo(f"error: {message}", err=True)
     if stopped:
         click.echo(f"interrupted: {len(rows)} of {len(configs)} spec(s) labelled, the last one partly", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    if diagram_errors:
-        sys.exit(EXIT_INVALID)
-    if any(r.both for r in rows):
+    elif both and not diagram_errors:
         click.echo("BUG: a spec is both consistent and available under a partition; please report it", err=True)
-        sys.exit(4)
-    sys.exit(EXIT_INCOMPLETE if any(r.under_partition == "INCOMPLETE" for r in rows) else EXIT_OK)
+    sys.exit(code)
 
 
-@cli.command(name="infer")
+@cli.command(name="infer", epilog="Exit codes: 0 every property proved; 1 one is violated; 2 invalid spec or "
+             "usage; 3 no proof within --timeout.")
 @click.argument("spec", type=click.Path(dir_okay=True))
 @click.option("--property", "-p", "properties", multiple=True, metavar="NAME",
               help="Only this property (repeatable).")
 @click.option("--timeout", type=Seconds(), default=30.0, show_default=True,
               help="Seconds for the whole command (each property gets a share of what is left).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text (docs/json.md).")
 def infer(spec, properties, timeout, as_json):
     """Look for an inductive invariant with Z3's Spacer, check it, and offer its parts as lemmas.
 
     Best effort, for small models: it proves what it can, and never without
-    an independent check of the invariant it found."""
+    an independent check of the invariant it found.
+
+    \b
+    Example:
+      capmodel infer specs/sync.cap -p no_acked_write_lost --timeout 60"""
     from .engines import z3_chc
+    from .engines.result import verdict_id
     from .semantics.build import build_model
 
-    cfg = _load(spec)
-    if cfg is None:
-        sys.exit(EXIT_INVALID)
+    kind = "infer" if as_json else None
+    ((_, cfg),) = _load_all([spec], kind)
     model = build_model(cfg)
-    names = [c.name for c in model.invariants]
-    unknown = [p for p in properties if p not in names]
-    if unknown:
-        click.echo(f"error: {spec} does not check {', '.join(unknown)}; it checks {', '.join(names)}", err=True)
-        sys.exit(EXIT_INVALID)
+    unknown_names(properties, [c.name for c in model.invariants], spec, kind)
     results = z3_chc.spacer_prove(model, list(properties) or None, timeout=timeout, lemmas=model.lemmas)
+    if any(r.verdict == z3_chc.VIOLATED for r in results):
+        code = EXIT_VIOLATED
+    else:
+        code = EXIT_OK if all(r.verdict == z3_chc.PROVED for r in results) else EXIT_INCOMPLETE
     if as_json:
-        click.echo(json.dumps({"file": spec, "spec": model.name, "results": [
-            {"property": r.name, "verdict": r.verdict, "seconds": round(r.seconds, 3), "checked": r.checked,
+        emit("infer", [{"file": spec, "spec": model.name, "engine": "spacer", "properties": [
+            {"name": r.name, "verdict": verdict_id(r.verdict), "seconds": round(r.seconds, 3), "checked": r.checked,
              "reason": r.reason, "invariant": r.invariant_text,
              "suggestions": [{"text": s.text, "lemma": s.lemma, "needed": s.needed,
                               "inductive_alone": s.inductive_alone} for s in r.suggestions]}
-            for r in results]}, indent=2))
-    else:
-        click.echo(f"{spec}: system {model.name} (Spacer)")
-        for r in results:
-            click.echo("")
-            click.echo(z3_chc.format_suggestions(r))
-    if any(r.verdict == z3_chc.VIOLATED for r in results):
-        sys.exit(EXIT_VIOLATED)
-    sys.exit(EXIT_OK if all(r.verdict == z3_chc.PROVED for r in results) else EXIT_INCOMPLETE)
+            for r in results]}], code)
+    click.echo(f"{spec}: system {model.name} (Spacer)")
+    for r in results:
+        click.echo("")
+        click.echo(z3_chc.format_suggestions(r))
+    sys.exit(code)
 
 
-@cli.command(name="export")
+@cli.command(name="export", epilog="Exit codes: 0 written; 2 invalid spec or usage, or a model the language "
+             "cannot express.")
 @click.argument("spec", type=click.Path(dir_okay=True))
 @click.option("--to", "language", type=click.Choice(["promela", "murphi"]), required=True,
               help="promela for SPIN, murphi for Rumur (or CMurphi).")
@@ -390,7 +564,11 @@ def infer(spec, properties, timeout, as_json):
 def export_command(spec, language, output, properties):
     """Write the model for SPIN or Rumur, with the same states and transitions as the explicit engine.
 
-    How to run each tool, and how its counts relate to capmodel's: docs/export.md."""
+    How to run each tool, and how its counts relate to capmodel's: docs/export.md.
+
+    \b
+    Example:
+      capmodel export specs/async.cap --to promela -o async.pml"""
     from pathlib import Path
 
     from .export import ExportError, export, how_to_run, unknown_properties
@@ -400,11 +578,8 @@ def export_command(spec, language, output, properties):
     if cfg is None:
         sys.exit(EXIT_INVALID)
     model = build_model(cfg)
-    unknown = unknown_properties(model, list(properties))
-    if unknown:
-        names = [c.name for c in model.invariants + model.lemmas]
-        click.echo(f"error: {spec} does not check {', '.join(unknown)}; it checks {', '.join(names)}", err=True)
-        sys.exit(EXIT_INVALID)
+    if unknown_properties(model, list(properties)):
+        unknown_names(properties, [c.name for c in model.invariants + model.lemmas], spec, None)
     try:
         text = export(model, language, list(properties) or None, source=spec)
     except ExportError as err:
@@ -435,14 +610,21 @@ def main() -> None:
         click.echo(f"error: argument {bad} holds a NUL byte (\\0), which no path or value may contain; "
                    "remove it", err=True)
         sys.exit(EXIT_INVALID)
+    as_json = "--json" in sys.argv[1:]
     try:
-        cli.main(standalone_mode=False)
+        cli.main(standalone_mode=False, prog_name="capmodel")
+    except click.UsageError as err:
+        if as_json:  # the command's own kind when click knows it
+            ctx = err.ctx
+            name = ctx.command.name if ctx is not None and ctx.command is not None else None
+            kind = name if name in JSON_KINDS else "usage"
+            emit(kind, [], EXIT_INVALID, [error_json("usage", err.format_message(),
+                                                     hint="capmodel COMMAND --help lists the options")])
+        err.show()
+        sys.exit(EXIT_INVALID)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
-    except click.UsageError as err:  # bad options: exit 2 with click's message, no traceback
-        err.show()
-        sys.exit(EXIT_INVALID)
     except click.ClickException as err:
         err.show()
         sys.exit(EXIT_INVALID)
@@ -454,6 +636,9 @@ def main() -> None:
     except Exception as err:  # a bug in capmodel: one line, not a traceback, unless asked
         if "CAPMODEL_DEBUG" in __import__("os").environ:
             raise
-        click.echo(f"internal error: {type(err).__name__}: {err} (set CAPMODEL_DEBUG=1 for details; "
-                   "please report it)", err=True)
+        message = f"internal error: {type(err).__name__}: {err}"
+        if as_json:
+            emit("error", [], 70, [error_json("internal", message, hint="set CAPMODEL_DEBUG=1 for details; "
+                                              "please report it")])
+        click.echo(f"{message} (set CAPMODEL_DEBUG=1 for details; please report it)", err=True)
         sys.exit(70)

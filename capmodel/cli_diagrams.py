@@ -13,7 +13,8 @@ from .render.sequence_dot import DOT_SECONDS
 DRAWABLE_STATES = 2_000  # beyond this, `graph` writes the .dot but does not run Graphviz unless asked
 
 
-@cli.command()
+@cli.command(epilog="Exit codes: 0 drawn (or nothing to draw); 2 the file is not such a document, or --out "
+             "cannot take the diagrams.")
 @click.argument("trace_file", metavar="TRACE.json", type=click.Path(dir_okay=False))
 @click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the diagrams (one subfolder per spec).")
@@ -22,8 +23,13 @@ DRAWABLE_STATES = 2_000  # beyond this, `graph` writes the .dot but does not run
 def render(trace_file, out_dir, fmt):
     """Redraw the counterexamples saved by `capmodel verify --json` (or one bare trace).
 
-    The file must follow capmodel/schema/trace.schema.json (as `verify --json`
-    output does); at most 200 traces of at most 500 steps each are drawn."""
+    The file must follow capmodel/schema/capmodel.schema.json (as `verify --json`
+    output does, docs/json.md); at most 200 traces of at most 500 steps each are drawn.
+
+    \b
+    Example:
+      capmodel verify specs/async.cap --json > async.json
+      capmodel render async.json --format png"""
     from .render.diagrams import DiagramsNotWritten, write_traces
     from .render.trace_json import TraceFormatError, check_schema, drawable, traces_in, within_bounds
 
@@ -70,7 +76,8 @@ def render(trace_file, out_dir, fmt):
         click.echo(note, err=True)
 
 
-@cli.command()
+@cli.command(epilog="Exit codes: 0 drawn (or the .dot written); 2 invalid spec, too many states, or --out "
+             "cannot take it; 130 Ctrl-C.")
 @click.argument("spec", type=click.Path(dir_okay=True))
 @click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the graph (in a subfolder named after the spec).")
@@ -83,7 +90,11 @@ def render(trace_file, out_dir, fmt):
                    f"default {DOT_SECONDS:g} s, and a graph of more than {DRAWABLE_STATES:,} states is then "
                    "only written as .dot.")
 def graph(spec, out_dir, max_states, fmt, dot_timeout):
-    """Draw the reachable state graph of a small model, counterexamples in red."""
+    """Draw the reachable state graph of a small model, counterexamples in red.
+
+    \b
+    Example:
+      capmodel graph specs/split_brain_fenced.cap --max-states 2000"""
     from .engines import explicit
     from .render.diagrams import UnsafePath, inside, not_written, safe_name
     from .render.sequence_dot import INSTALL_HINT, DotMissing, render_dot

@@ -56,7 +56,7 @@ def test_cap_command_json_and_diagrams(tmp_path):
     p = subprocess.run([sys.executable, "-m", "capmodel", "cap", "specs/cp.cap", "specs/semisync.cap", "--json",
                         "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr
-    rows = {Path(r["file"]).name: r for r in json.loads(p.stdout)["rows"]}
+    rows = {Path(r["file"]).name: r for r in json.loads(p.stdout)["results"]}
     assert (rows["cp.cap"]["reads"], rows["cp.cap"]["writes"], rows["cp.cap"]["label"]) == ("CP", "CP", "CP")
     assert rows["cp.cap"]["verdicts"]["linearizable"] == "holds"
     assert rows["semisync.cap"]["own_budget"]["linearizable"] == "holds"  # no partition of its own

@@ -49,7 +49,7 @@ def test_bounds_give_incomplete_and_exit_3():
 
 def test_property_filter():
     p = capmodel("verify", "specs/sync.cap", "--property", "write_availability", "--no-render", "--json")
-    doc = json.loads(p.stdout)
+    (doc,) = json.loads(p.stdout)["results"]
     assert [x["name"] for x in doc["properties"]] == ["write_availability"]
     p = capmodel("verify", "specs/sync.cap", "--property", "no_such_thing", "--no-render")
     assert p.returncode == 2 and "does not check no_such_thing" in p.stderr
@@ -58,7 +58,9 @@ def test_property_filter():
 def test_json_document_shape_and_replayable_states():
     p = capmodel("verify", "specs/async.cap", "--json", "--no-render")
     assert p.returncode == 1
-    doc = json.loads(p.stdout)
+    whole = json.loads(p.stdout)
+    assert (whole["schema_version"], whole["kind"], whole["exit_code"]) == (1, "verify", 1)
+    (doc,) = whole["results"]
     assert doc["engine"] == "explicit" and doc["spec"] == "async_replication"
     assert set(doc["stats"]) >= {"states", "transitions", "depth", "seconds"}
     lost = next(x for x in doc["properties"] if x["name"] == "no_acked_write_lost")
@@ -148,7 +150,7 @@ def test_engine_both_agrees_and_z3_json():
     assert "the explicit and Z3 engines agree" in p.stdout
     assert re.search(r"read_availability\s+VIOLATED\s+shortest counterexample 2 steps", p.stdout)
     p = capmodel("verify", "specs/cp.cap", "--engine", "z3", "--json", "--no-render")
-    doc = json.loads(p.stdout)
+    (doc,) = json.loads(p.stdout)["results"]
     assert doc["engine"] == "z3"
     verdicts = {x["name"]: x["verdict"] for x in doc["properties"]}
     assert verdicts["read_availability"] == "violated"

@@ -246,7 +246,7 @@ def test_render_of_saved_json_gives_the_same_mmd_as_verify(tmp_path):
     assert first.exit_code == 1
     saved = tmp_path / "async.json"
     saved.write_text(first.stdout)
-    doc = json.loads(first.stdout)
+    (doc,) = json.loads(first.stdout)["results"]
     assert set(doc["diagrams"]) == {"no_acked_write_lost", "no_stale_read"}
     again = runner.invoke(cli, ["render", str(saved), "--out", str(tmp_path / "b")])
     assert again.exit_code == 0, again.output

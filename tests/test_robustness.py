@@ -143,7 +143,7 @@ def test_render_into_an_unusable_out_folder_is_one_error(tmp_path):
 def test_render_of_a_malformed_trace_says_where_it_breaks_the_schema(name, tmp_path):
     p = capmodel("render", str(DATA / name), "--out", str(tmp_path))
     assert p.returncode == 2, p.stderr
-    assert p.stderr.startswith(f"error: {DATA / name}: $.") and "trace.schema.json" in p.stderr
+    assert p.stderr.startswith(f"error: {DATA / name}: $.") and "capmodel.schema.json" in p.stderr
     assert len(p.stderr.strip().splitlines()) == 1
     assert not list(tmp_path.iterdir())
 
@@ -173,7 +173,7 @@ def test_render_draws_at_most_max_steps(tmp_path):
 
     from capmodel.render.trace_json import MAX_STEPS
 
-    trace = next(p["trace"] for p in _saved_async(tmp_path)["properties"] if p["trace"])
+    trace = next(p["trace"] for p in _saved_async(tmp_path)["results"][0]["properties"] if p["trace"])
     trace["steps"] = (trace["steps"] * 20_000)[:20_000]
     trace["raw"] = {}
     long = tmp_path / "long.json"
@@ -364,14 +364,15 @@ def test_engine_both_gives_one_combined_verdict_and_the_comparison_in_json():
 
     p = capmodel("verify", "specs/split_brain_fenced.cap", "--engine", "both", "--no-render", "--json")
     assert p.returncode == 0, p.stderr  # HOLDS, not Z3's "no counterexample up to depth d" (exit 3)
-    doc = json.loads(p.stdout)
+    whole = json.loads(p.stdout)
+    (doc,) = whole["results"]
     assert doc["engine"] == "explicit" and [q["verdict"] for q in doc["properties"]] == ["holds"]
     assert doc["comparison"]["agree"] and doc["comparison"]["verdicts_from"] == "explicit"
     assert doc["comparison"]["z3"]["engine"] == "z3"
-    assert list(Draft202012Validator(schema()).iter_errors(doc)) == []
+    assert list(Draft202012Validator(schema()).iter_errors(whole)) == []
     bounded = capmodel("verify", "specs/split_brain_fenced.cap", "--engine", "both", "--no-render", "--json",
                        "--max-states", "50")
-    assert json.loads(bounded.stdout)["comparison"]["verdicts_from"] == "z3"
+    assert json.loads(bounded.stdout)["results"][0]["comparison"]["verdicts_from"] == "z3"
 
 
 @pytest.mark.parametrize("argv", [["check", "a\0b"], ["verify", "specs/async.cap", "--out", "o\0x"]])

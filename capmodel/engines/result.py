@@ -9,6 +9,16 @@ from ..trace import Trace
 HOLDS, VIOLATED, INCOMPLETE = "holds", "violated", "incomplete"
 REACHED, UNREACHABLE, NOT_REACHED = "reached", "unreachable", "not reached within bounds"
 
+# The verdicts as JSON gives them (docs/json.md): identifiers, never words with
+# spaces; the text report keeps its own wording for people.
+VERDICT_IDS = {NOT_REACHED: "not_reached"}
+
+
+def verdict_id(verdict: str) -> str:
+    """The JSON identifier of a verdict: "not reached within bounds" -> "not_reached",
+    "not inductive" -> "not_inductive", "check failed" -> "check_failed"."""
+    return VERDICT_IDS.get(verdict) or verdict.replace(" ", "_")
+
 
 @dataclass
 class PropertyResult:
@@ -18,7 +28,7 @@ class PropertyResult:
     trace: Trace | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "verdict": self.verdict, "description": self.description,
+        return {"name": self.name, "verdict": verdict_id(self.verdict), "description": self.description,
                 "trace": self.trace.to_json() if self.trace else None}
 
 
@@ -42,6 +52,7 @@ class Stats:
     def to_json(self) -> dict[str, Any]:
         return {"states": self.states, "transitions": self.transitions, "depth": self.depth,
                 "seconds": round(self.seconds, 3), "complete": self.complete, "bound": self.bound,
+                "stopped_early": self.stopped_early,
                 "reductions": self.reductions, "symmetry_order": self.symmetry_order}
 
 

@@ -1,5 +1,14 @@
-"""The verdict table and counterexamples in plain words."""
+"""The verdict table and counterexamples in plain words.
+
+Tables go through rich (no box, two spaces between columns, so that piped
+output is the plain columns it always was); with `color` the verdicts are
+coloured: VIOLATED red, HOLDS green, INCOMPLETE yellow (cli.py decides when:
+only on a terminal, unless --color says otherwise, and never under NO_COLOR)."""
 from __future__ import annotations
+
+import io
+import re
+from typing import Sequence
 
 from ..engines.result import CheckResult
 from ..trace import Trace
@@ -10,6 +19,42 @@ VERDICT_WORDS = {"holds": "HOLDS", "violated": "VIOLATED", "incomplete": "INCOMP
                  # the Z3 engine's own verdicts
                  "proved": "PROVED", "bounded": "NO COUNTEREXAMPLE UP TO DEPTH {depth}",
                  "not inductive": "NOT INDUCTIVE"}
+
+
+# the style of a verdict's first word on a terminal
+STYLES = {"VIOLATED": "bold red", "UNREACHABLE": "bold red", "NOT": "yellow", "HOLDS": "green",
+          "PROVED": "green", "REACHED": "green", "INCOMPLETE": "yellow", "NO": "yellow",
+          "BUG:": "bold red"}
+
+
+def style_of(words: str) -> str | None:
+    return STYLES.get(words.split(" ", 1)[0]) if words else None
+
+
+_TRAILING = re.compile(r"[ ]+((?:\x1b\[[0-9;]*m)*)$", re.M)
+
+
+def grid(columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[str]], *, header: bool = True,
+         styled: int | None = None, color: bool = False) -> str:
+    """Rows as rich renders a table without borders: `columns` gives each
+    column's header and least width, `styled` the column whose cells get a
+    verdict's colour. Lines carry no trailing spaces."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(box=None, show_header=header, header_style=None, padding=(0, 1), pad_edge=False,
+                  show_edge=False)
+    for title, width in columns:
+        table.add_column(title, min_width=width, no_wrap=True)
+    for row in rows:  # Text, never markup: a detail such as "[w1]" is shown as it is
+        table.add_row(*(Text(cell, style=(style_of(cell) or "") if k == styled and color else "")
+                        for k, cell in enumerate(row)))
+    out = io.StringIO()
+    console = Console(file=out, width=100_000, color_system="standard" if color else None, force_terminal=color,
+                      no_color=not color, highlight=False, markup=False, emoji=False, soft_wrap=False)
+    console.print(table)
+    return _TRAILING.sub(r"\1", out.getvalue().rstrip("\n"))
 
 
 def verdict_words(p) -> str:
@@ -70,7 +115,9 @@ def _field(key: str, value) -> str:
     return f"{key} {value}"
 
 
-def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = None) -> str:
+def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = None, *, color: bool = False,
+           unchecked: Sequence[str] = ()) -> str:
+    """The report of one run; `unchecked`: the spec's own invariants that -p left out."""
     diagrams = diagrams or {}
     out = [f"{file}: system {result.spec} ({result.engine} engine)", stats_line(result),
            *(f"  {note}" for note in result.stats.reductions), ""]
@@ -79,10 +126,7 @@ def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = Non
     rows += [(f"lemma {m.name}", verdict_words(m), _detail(m, result)) for m in getattr(result, "lemmas", [])]
     if result.deadlock is not None:
         rows.append(("no deadlock", "VIOLATED", f"{len(result.deadlock.steps)} steps"))
-    width = max([len(r[0]) for r in rows] + [8])
-    vwidth = max([len(r[1]) for r in rows] + [11])
-    out.append(f"{'property':<{width}}  {'verdict':<{vwidth}} detail")
-    out += [f"{name:<{width}}  {verdict:<{vwidth}} {detail}".rstrip() for name, verdict, detail in rows]
+    out.append(grid([("property", 8), ("verdict", 10), ("detail", 0)], rows, styled=1, color=color))
     for p in result.properties:
         if p.trace is not None:
             out += ["", f"{p.name} is VIOLATED ({p.description}):"] + trace_lines(p.trace)
@@ -111,6 +155,8 @@ def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = Non
         if r.verdict == "unreachable":
             out += ["", f"reachable {r.name} can never happen: the spec may be vacuous; "
                     "check its faults and workload"]
+    if unchecked:
+        out += ["", f"not checked (left out by -p): {', '.join(unchecked)}"]
     for note in getattr(result, "notes", []):
         out += ["", f"note: {note}"]
     if result.stats.complete and result.unfired:

@@ -1,7 +1,7 @@
 """Rebuild a Trace from the JSON that `verify --json` writes (Trace.to_json).
 
 A saved document is first checked against the published JSON Schema
-(capmodel/schema/trace.schema.json, which `verify --json` output follows), so
+(capmodel/schema/capmodel.schema.json, which every --json output follows), so
 that what is drawn has the types the drawing code expects; then against the
 bounds of what `render` draws."""
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from ..trace import Step, Trace
 
 KINDS = {"request", "reply", "replicate", "ack", "crash", "recover", "partition", "heal", "promote", "local"}
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "trace.schema.json"
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "capmodel.schema.json"
 # What `render` draws at most: capmodel's counterexamples are shortest ones, a
 # few dozen steps; a diagram of thousands of rows keeps Graphviz busy for minutes.
 MAX_STEPS = 500
@@ -29,7 +29,7 @@ class TraceFormatError(ValueError):
 
 @lru_cache(maxsize=1)
 def schema() -> dict:
-    """The published schema of saved traces."""
+    """The published schema of --json output and saved traces (docs/json.md)."""
     return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
 
 
@@ -42,7 +42,9 @@ def check_schema(doc: Any) -> None:
     from jsonschema.exceptions import best_match
 
     form = "trace"
-    if isinstance(doc, dict) and "results" in doc:
+    if isinstance(doc, dict) and "schema_version" in doc:
+        form = "output"
+    elif isinstance(doc, dict) and "results" in doc:
         form = "run"
     elif isinstance(doc, dict) and "properties" in doc:
         form = "document"
@@ -54,6 +56,14 @@ def check_schema(doc: Any) -> None:
     message = error.message if len(error.message) <= _SHOWN else error.message[:_SHOWN - 3] + "..."
     where = "the document" if error.json_path == "$" else error.json_path
     raise TraceFormatError(f"{where}: {message} (see {SCHEMA_FILE.name}, the schema of `verify --json`)")
+
+
+def check_output(doc: Any) -> list[str]:
+    """Every place where a --json document breaks the schema's `output` (empty: it follows it)."""
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator({"$ref": "#/$defs/output", "$defs": schema()["$defs"]})
+    return [f"{e.json_path}: {e.message[:_SHOWN]}" for e in validator.iter_errors(doc)]
 
 
 def _too_long(name: str, steps: int) -> TraceFormatError:
@@ -141,8 +151,12 @@ def trace_from_json(doc: Any) -> Trace:
 def traces_in(doc: Any) -> list[tuple[str, str, Trace]]:
     """Every trace in a saved JSON file, as (folder name, key, trace).
 
-    Accepts the document of `verify --json` for one spec (its properties[].trace
-    and deadlock), the one for several specs ({"results": [...]}), or a bare trace."""
+    Accepts what `verify --json` prints ({"schema_version": 1, "kind": "verify",
+    "results": [...]}; each result's properties[].trace and deadlock), one spec's
+    result alone, the {"results": [...]} of older versions, or a bare trace."""
+    if isinstance(doc, dict) and doc.get("schema_version") is not None and doc.get("kind") != "verify":
+        raise TraceFormatError(f"this is the output of `capmodel {str(doc.get('kind'))[:40]} --json`, which holds no "
+                               "traces; give the output of `capmodel verify --json`")
     if isinstance(doc, dict) and isinstance(doc.get("results"), list):
         out = []
         for r in doc["results"]:
