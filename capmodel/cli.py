@@ -424,11 +424,14 @@ def list_properties(as_json):
     \b
     Example:
       capmodel properties"""
+    listed = {**catalogue.PROPERTIES,
+              **{name: f"{meaning} (leaderless replication only)"
+                 for name, meaning in catalogue.LEADERLESS_PROPERTIES.items()}}
     if as_json:
-        emit("properties", [{"name": name, "description": meaning}
-                            for name, meaning in catalogue.PROPERTIES.items()], EXIT_OK)
-    width = max(map(len, catalogue.PROPERTIES))
-    for name, meaning in catalogue.PROPERTIES.items():
+        emit("properties", [{"name": name, "description": meaning} for name, meaning in listed.items()],
+             EXIT_OK)
+    width = max(map(len, listed))
+    for name, meaning in listed.items():
         click.echo(f"{name:<{width}}  {meaning}")
 
 

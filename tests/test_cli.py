@@ -104,6 +104,8 @@ def test_check_and_properties():
     for name in ["no_acked_write_lost", "no_stale_read", "read_your_writes", "monotonic_reads",
                  "write_availability", "read_availability", "no_split_brain"]:
         assert re.search(rf"^{name}\s+\S", p.stdout, re.M)
+    # a property only one replication family has is listed, and says which
+    assert re.search(r"^converges\s+\S.*\(leaderless replication only\)$", p.stdout, re.M)
 
 
 BAD = {
