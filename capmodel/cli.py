@@ -14,7 +14,7 @@ import time
 
 import click
 
-from . import catalogue
+from . import catalogue, interrupts
 from .engines import explicit
 from .engines.result import CheckResult
 from .render import text
@@ -219,7 +219,8 @@ def _version_message() -> str:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="capmodel", prog_name="capmodel", message="%(prog)s %(version)s")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Model-check database replication setups: every interleaving of writes,
     reads, crashes, partitions and failovers within a spec's bounds.
 
@@ -230,6 +231,8 @@ def cli() -> None:
     Exit codes: 0 holds, 1 violated, 2 invalid spec or usage, 3 a bound
     reached first, 4 the engines disagree, 130 Ctrl-C. `capmodel COMMAND
     --help` says more; --json output is described in docs/json.md."""
+    if ctx.invoked_subcommand != "verify":  # verify takes a held Ctrl-C once its model is built
+        interrupts.release_or_raise()
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -289,9 +292,13 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
         if wanted:
             unknown_names(wanted, list(cfg.checks) + own, path, kind)
         unchecked = [name for name in own if name not in wanted] if wanted else []
+        started = time.perf_counter()
+        interrupts.hold()  # building is short: a Ctrl-C now is taken once there is a model to report on
         model = build_model(cfg)
         result, comparison = None, None
-        if engine in ("explicit", "both"):
+        if interrupts.release():  # Ctrl-C while starting, loading or building: nothing explored
+            result, stopped = explicit.interrupted_before_search(model, wanted, time.perf_counter() - started), True
+        elif engine in ("explicit", "both"):
             from .engines import search
 
             progress = Progress(enabled=not as_json and not quiet)
@@ -625,15 +632,17 @@ def main() -> None:
                                                      hint="capmodel COMMAND --help lists the options")])
         err.show()
         sys.exit(EXIT_INVALID)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns a Ctrl-C into Abort
+        # a command with a partial report has printed it; this Ctrl-C came before there was one
+        if as_json:
+            kind = next((arg for arg in sys.argv[1:] if arg in JSON_KINDS), "error")
+            emit(kind, [], EXIT_INTERRUPTED, [error_json("interrupted", "interrupted (Ctrl-C) before any result",
+                                                          hint="nothing was checked")], interrupted=True)
+        click.echo("\ninterrupted (Ctrl-C)", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as err:
         err.show()
         sys.exit(EXIT_INVALID)
-    except KeyboardInterrupt:
-        click.echo("\ninterrupted", err=True)
-        sys.exit(130)
     except SystemExit:
         raise
     except Exception as err:  # a bug in capmodel: one line, not a traceback, unless asked
