@@ -320,8 +320,12 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
             except z3_engine.UnsupportedConstruct as err:
                 fail(kind, f"{path}: the Z3 engine cannot translate this model: {err}", code="z3_unsupported",
                      file=path)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt:  # outside a solver call (Z3 catches one inside and stops as at a deadline)
                 z3_result, stopped = None, True
+                if result is None:
+                    result = explicit.interrupted_before_search(model, wanted, time.perf_counter() - started)
+                    result.engine = "z3"
+            stopped = stopped or interrupted(z3_result)
             if result is not None and z3_result is not None:
                 disagreements = z3_engine.compare(result, z3_result)
                 if disagreements:
@@ -519,7 +523,7 @@ def cap_command(specs, as_json, out_dir, no_render, max_states, color_choice):
 
 
 @cli.command(name="infer", epilog="Exit codes: 0 every property proved; 1 one is violated; 2 invalid spec or "
-             "usage; 3 no proof within --timeout.")
+             "usage; 3 no proof within --timeout; 130 Ctrl-C (after the partial report).")
 @click.argument("spec", type=click.Path(dir_okay=True))
 @click.option("--property", "-p", "properties", multiple=True, metavar="NAME",
               help="Only this property (repeatable).")
@@ -544,7 +548,10 @@ def infer(spec, properties, timeout, as_json):
     model = build_model(cfg)
     unknown_names(properties, [c.name for c in model.invariants], spec, kind)
     results = z3_chc.spacer_prove(model, list(properties) or None, timeout=timeout, lemmas=model.lemmas)
-    if any(r.verdict == z3_chc.VIOLATED for r in results):
+    stopped = any(r.reason == z3_chc.INTERRUPTED for r in results)
+    if stopped:
+        code = EXIT_INTERRUPTED
+    elif any(r.verdict == z3_chc.VIOLATED for r in results):
         code = EXIT_VIOLATED
     else:
         code = EXIT_OK if all(r.verdict == z3_chc.PROVED for r in results) else EXIT_INCOMPLETE
@@ -554,11 +561,14 @@ def infer(spec, properties, timeout, as_json):
              "reason": r.reason, "invariant": r.invariant_text,
              "suggestions": [{"text": s.text, "lemma": s.lemma, "needed": s.needed,
                               "inductive_alone": s.inductive_alone} for s in r.suggestions]}
-            for r in results]}], code)
+            for r in results]}], code, interrupted=stopped)
     click.echo(f"{spec}: system {model.name} (Spacer)")
     for r in results:
         click.echo("")
         click.echo(z3_chc.format_suggestions(r))
+    if stopped:
+        click.echo(f"\ninterrupted: {sum(r.reason != z3_chc.INTERRUPTED for r in results)} of {len(results)} "
+                   "properties decided before Ctrl-C", err=True)
     sys.exit(code)
 
 

@@ -140,3 +140,28 @@ def test_ctrl_c_before_a_json_command_starts_gives_an_interrupted_document():
     assert check_output(doc) == []
     assert proc.returncode == 130 == doc["exit_code"] and doc["interrupted"] and doc["kind"] == "check"
     assert [e["code"] for e in doc["errors"]] == ["interrupted"]
+
+
+def _interrupt_after(delay: float, *argv: str):
+    proc = subprocess.Popen([sys.executable, "-m", "capmodel", *argv], cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_as_a_terminal_job)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    return proc.returncode, out, err
+
+
+def test_ctrl_c_during_the_z3_engine_gives_its_partial_report():
+    # Z3 catches a SIGINT inside a check and answers unknown; the engine stops
+    # as at its deadline, keeps what it found, and the command exits 130
+    rc, out, err = _interrupt_after(6, "verify", "--engine", "z3", "--no-render", "specs/sync.cap")
+    assert rc == 130, err
+    assert "Traceback" not in err and "interrupted: 1 of 1 spec(s) reported" in err
+    assert "HOLDS" not in out and ("INCOMPLETE" in out or "interrupted (Ctrl-C)" in out)
+
+
+def test_ctrl_c_during_infer_gives_the_properties_decided_so_far():
+    rc, out, err = _interrupt_after(6, "infer", "specs/sync.cap", "--timeout", "200")
+    assert rc == 130, err
+    assert "Traceback" not in err and "properties decided before Ctrl-C" in err
+    assert "interrupted (Ctrl-C) before this property was decided" in out
