@@ -165,3 +165,11 @@ def test_ctrl_c_during_infer_gives_the_properties_decided_so_far():
     assert rc == 130, err
     assert "Traceback" not in err and "properties decided before Ctrl-C" in err
     assert "interrupted (Ctrl-C) before this property was decided" in out
+
+
+def test_ctrl_c_during_graph_says_how_far_it_got():
+    rc, out, err = _interrupt_after(6, "graph", str(BIG), "--max-states", "100000000", "--out",
+                                    str(ROOT / "out" / "test_interrupt_graph"))
+    assert rc == 130, err
+    assert "Traceback" not in err and "no graph drawn" in err
+    assert "interrupted (Ctrl-C)" in err
