@@ -24,7 +24,7 @@ VERDICT_WORDS = {"holds": "HOLDS", "violated": "VIOLATED", "incomplete": "INCOMP
 # the style of a verdict's first word on a terminal
 STYLES = {"VIOLATED": "bold red", "UNREACHABLE": "bold red", "NOT": "yellow", "HOLDS": "green",
           "PROVED": "green", "REACHED": "green", "INCOMPLETE": "yellow", "NO": "yellow",
-          "BUG:": "bold red"}
+          "BUG:": "bold red", "UNKNOWN": "yellow", "CHECK": "bold red"}  # infer's UNKNOWN, CHECK FAILED
 
 
 def style_of(words: str) -> str | None:
@@ -39,7 +39,6 @@ def grid(columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[str]], *, h
     """Rows as rich renders a table without borders: `columns` gives each
     column's header and least width, `styled` the column whose cells get a
     verdict's colour. Lines carry no trailing spaces."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -50,11 +49,25 @@ def grid(columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[str]], *, h
     for row in rows:  # Text, never markup: a detail such as "[w1]" is shown as it is
         table.add_row(*(Text(cell, style=(style_of(cell) or "") if k == styled and color else "")
                         for k, cell in enumerate(row)))
+    return _TRAILING.sub(r"\1", _printed(table, color))
+
+
+def paint(words: str, color: bool) -> str:
+    """A verdict's words in its colour (unchanged without `color`), for lines that are not tables."""
+    from rich.text import Text
+
+    return _printed(Text(words, style=style_of(words) or ""), color) if color else words
+
+
+def _printed(renderable, color: bool) -> str:
+    """What rich prints for `renderable` (ANSI colours only with `color`), without the last newline."""
+    from rich.console import Console
+
     out = io.StringIO()
     console = Console(file=out, width=100_000, color_system="standard" if color else None, force_terminal=color,
                       no_color=not color, highlight=False, markup=False, emoji=False, soft_wrap=False)
-    console.print(table)
-    return _TRAILING.sub(r"\1", out.getvalue().rstrip("\n"))
+    console.print(renderable)
+    return out.getvalue().rstrip("\n")
 
 
 def verdict_words(p) -> str:
@@ -156,7 +169,7 @@ def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = Non
             out += ["", f"reachable {r.name} can never happen: the spec may be vacuous; "
                     "check its faults and workload"]
     if unchecked:
-        out += ["", f"not checked (left out by -p): {', '.join(unchecked)}"]
+        out += ["", unchecked_line(unchecked)]
     for note in getattr(result, "notes", []):
         out += ["", f"note: {note}"]
     if result.stats.complete and result.unfired:
@@ -165,6 +178,10 @@ def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = Non
     if further:
         out += ["", further]
     return "\n".join(out)
+
+
+def unchecked_line(names: Sequence[str]) -> str:
+    return f"not checked (left out by -p): {', '.join(names)}"
 
 
 def going_further(result: CheckResult) -> str | None:
