@@ -96,22 +96,24 @@ def labels(verdicts: dict[str, str]) -> tuple[str, str, str]:
 UNDER_PARTITION, OWN_FAULTS = "under a partition", "under its own faults"  # the two searches of a row
 
 
-def analyse(cfg: SystemConfig, file: str, *, max_states: int | None = None,
+def analyse(cfg: SystemConfig, file: str, *, max_states: int | None = None, max_memory: int | None = None,
             progress: Callable[[str], explicit.Progress | None] | None = None) -> CapRow:
-    """One spec's row. `progress`, given which search starts (UNDER_PARTITION,
-    then OWN_FAULTS), gives that search's progress callback."""
+    """One spec's row; each of its searches stops at max_states states or
+    max_memory bytes (INCOMPLETE). `progress`, given which search starts
+    (UNDER_PARTITION, then OWN_FAULTS), gives that search's progress callback."""
     from .semantics.build import build_model
 
     told = progress or (lambda phase: None)
-    result = search.check(build_model(partitioned(cfg)), max_states=max_states, stop_when_decided=False,
-                          progress=told(UNDER_PARTITION))
+    result = search.check(build_model(partitioned(cfg)), max_states=max_states, max_memory=max_memory,
+                          stop_when_decided=False, progress=told(UNDER_PARTITION))
     verdicts = {p.name: p.verdict for p in result.properties}
     reads, writes, label = labels(verdicts)
     own = None
     stopped = result.stats.bound == explicit.INTERRUPTED
     if not cfg.partitions and not stopped:  # after Ctrl-C, the second search is not started
         alone = search.check(build_model(replace(cfg, checks=CHECKS, invariants=(), reachables=(), lemmas=())),
-                             max_states=max_states, stop_when_decided=False, progress=told(OWN_FAULTS))
+                             max_states=max_states, max_memory=max_memory, stop_when_decided=False,
+                             progress=told(OWN_FAULTS))
         own = {p.name: p.verdict for p in alone.properties}
         stopped = alone.stats.bound == explicit.INTERRUPTED
     failures = {p.name: "" for p in result.properties if p.verdict == VIOLATED}

@@ -447,8 +447,8 @@ def list_properties(as_json):
 
 
 @cli.command(name="cap", epilog="Exit codes: 0 every spec labelled; 2 invalid spec or usage; 3 a spec hit "
-             "--max-states (INCOMPLETE); 4 a spec is both C and A under a partition (a bug in capmodel); "
-             "130 Ctrl-C.")
+             "--max-states or half the memory available (INCOMPLETE); 4 a spec is both C and A under a "
+             "partition (a bug in capmodel); 130 Ctrl-C.")
 @click.argument("specs", nargs=-1, type=click.Path(dir_okay=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the table as one JSON document (docs/json.md).")
 @click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
@@ -486,6 +486,7 @@ def cap_command(specs, as_json, out_dir, no_render, fmt, max_states, quiet, colo
                  hint="give the specs to label, e.g. capmodel cap my.cap")
     configs = _load_all(specs, kind)
     width = spec_width(list(specs))
+    budget = memory_budget(None)  # as verify's default: half the memory available now
     if not as_json:
         click.echo(header(width))
     rows = []
@@ -494,7 +495,7 @@ def cap_command(specs, as_json, out_dir, no_render, fmt, max_states, quiet, colo
     for (path, cfg), folder in zip(configs, folder_names(specs)):
         progress = Progress(enabled=not as_json and not quiet)
         try:
-            row = analyse(cfg, path, max_states=max_states,
+            row = analyse(cfg, path, max_states=max_states, max_memory=budget,
                           progress=lambda phase: progress.phase(f"{Path(path).name}, {phase}: "))
         finally:
             progress.close()

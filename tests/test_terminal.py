@@ -181,8 +181,10 @@ def test_cap_prints_each_row_before_the_next_spec_starts(monkeypatch, capsys):
                                            (["--json"], False)])
 def test_cap_shows_progress_unless_json_or_quiet(monkeypatch, flags, enabled):
     asked: list[tuple[str, Progress]] = []
+    bounds: dict = {}
 
-    def analyse(cfg, file, *, max_states=None, progress=None):
+    def analyse(cfg, file, *, progress=None, **given):
+        bounds.update(given)
         # both searches of a spec without partitions, as analyse asks for them
         for phase in (CAP.UNDER_PARTITION, CAP.OWN_FAULTS):
             asked.append((phase, progress(phase)))
@@ -194,6 +196,9 @@ def test_cap_shows_progress_unless_json_or_quiet(monkeypatch, flags, enabled):
     assert [phase for phase, _ in asked] == ["under a partition", "under its own faults"]
     assert all(isinstance(p, Progress) and p.enabled == enabled for _, p in asked)
     assert [p.label for _, p in asked][-1] == "semisync.cap, under its own faults: "
+    # bounded as verify is by default: 3,000,000 states and half the memory available
+    assert bounds["max_states"] == 3_000_000
+    assert bounds["max_memory"] is not None or explicit.memory_available() is None
 
 
 def test_a_new_phase_restarts_the_piped_clock_and_names_itself(capsys):
@@ -326,3 +331,35 @@ def test_python_m_capmodel_version_says_capmodel():
                                                                    "--version"]):
         out = subprocess.run(argv, capture_output=True, text=True, timeout=60).stdout
         assert re.fullmatch(r"capmodel \d+\.\d+\S*\n", out), out
+
+
+# --- the Python API shows the same table (issue 14 §1) ---------------------------------------------------
+
+def test_api_names_the_invariants_properties_leave_unchecked():
+    import capmodel
+
+    result = capmodel.verify(ROOT / "specs" / "sync.cap", properties=["no_stale_read"])
+    assert result.unchecked == ["acked_everywhere"]
+    assert result.to_json()["unchecked"] == ["acked_everywhere"]
+    assert "not checked (left out by -p): acked_everywhere" in result.report()
+    assert "acked_everywhere" in result._repr_html_()
+    assert capmodel.verify(ROOT / "specs" / "sync.cap").unchecked == []
+
+
+def test_api_html_has_every_row_of_the_text_table_deadlock_included():
+    from capmodel.api import Verification
+    from helpers import counter_model
+
+    model = counter_model(2, 3)  # x stops at 2, but the workload is only done at 3: a deadlock
+    result = explicit.check(model)
+    assert result.deadlock is not None
+    page = Verification("counter", result, model)._repr_html_()
+    assert "<td>no deadlock</td><td style='color:#c0392b;font-weight:bold'>VIOLATED</td>" in page
+
+
+def test_api_cap_is_bounded_as_the_command_is():
+    import capmodel
+
+    (row,) = capmodel.cap("specs/cp.cap", max_states=50).rows
+    assert (row.reads, row.writes, row.label) == ("INCOMPLETE", "INCOMPLETE", "INCOMPLETE")
+    assert "max states 50" in row.result.stats.bound

@@ -128,18 +128,25 @@ def _field(key: str, value) -> str:
     return f"{key} {value}"
 
 
+def verdict_rows(result: CheckResult) -> list[tuple[str, str, str]]:
+    """The verdict table, one (name, verdict, detail) row per property, reachable
+    condition, lemma and deadlock, as the report and the notebook's HTML show it."""
+    rows = [(p.name, verdict_words(p), _detail(p, result)) for p in result.properties]
+    rows += [(f"reachable {r.name}", verdict_words(r), _detail(r, result)) for r in result.reachables]
+    rows += [(f"lemma {m.name}", verdict_words(m), _detail(m, result)) for m in getattr(result, "lemmas", [])]
+    if result.deadlock is not None:
+        rows.append(("no deadlock", "VIOLATED", f"{len(result.deadlock.steps)} steps"))
+    return rows
+
+
 def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = None, *, color: bool = False,
            unchecked: Sequence[str] = ()) -> str:
     """The report of one run; `unchecked`: the spec's own invariants that -p left out."""
     diagrams = diagrams or {}
     out = [f"{file}: system {result.spec} ({result.engine} engine)", stats_line(result),
            *(f"  {note}" for note in result.stats.reductions), ""]
-    rows = [(p.name, verdict_words(p), _detail(p, result)) for p in result.properties]
-    rows += [(f"reachable {r.name}", verdict_words(r), _detail(r, result)) for r in result.reachables]
-    rows += [(f"lemma {m.name}", verdict_words(m), _detail(m, result)) for m in getattr(result, "lemmas", [])]
-    if result.deadlock is not None:
-        rows.append(("no deadlock", "VIOLATED", f"{len(result.deadlock.steps)} steps"))
-    out.append(grid([("property", 8), ("verdict", 10), ("detail", 0)], rows, styled=1, color=color))
+    out.append(grid([("property", 8), ("verdict", 10), ("detail", 0)], verdict_rows(result), styled=1,
+                    color=color))
     for p in result.properties:
         if p.trace is not None:
             out += ["", f"{p.name} is VIOLATED ({p.description}):"] + trace_lines(p.trace)
