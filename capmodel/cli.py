@@ -14,7 +14,7 @@ import time
 
 import click
 
-from . import catalogue
+from . import catalogue, interrupts
 from .engines import explicit
 from .engines.result import CheckResult
 from .render import text
@@ -232,7 +232,8 @@ def _version_message() -> str:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="capmodel", prog_name="capmodel", message="%(prog)s %(version)s")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Model-check database replication setups: every interleaving of writes,
     reads, crashes, partitions and failovers within a spec's bounds.
 
@@ -243,6 +244,8 @@ def cli() -> None:
     Exit codes: 0 holds, 1 violated, 2 invalid spec or usage, 3 a bound
     reached first, 4 the engines disagree, 130 Ctrl-C. `capmodel COMMAND
     --help` says more; --json output is described in docs/json.md."""
+    if ctx.invoked_subcommand != "verify":  # verify takes a held Ctrl-C once its model is built
+        interrupts.release_or_raise()
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -302,9 +305,13 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
         if wanted:
             unknown_names(wanted, list(cfg.checks) + own, path, kind)
         unchecked = left_out(cfg, wanted)
+        started = time.perf_counter()
+        interrupts.hold()  # building is short: a Ctrl-C now is taken once there is a model to report on
         model = build_model(cfg)
         result, comparison = None, None
-        if engine in ("explicit", "both"):
+        if interrupts.release():  # Ctrl-C while starting, loading or building: nothing explored
+            result, stopped = explicit.interrupted_before_search(model, wanted, time.perf_counter() - started), True
+        elif engine in ("explicit", "both"):
             from .engines import search
 
             progress = Progress(enabled=not as_json and not quiet)
@@ -326,8 +333,12 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
             except z3_engine.UnsupportedConstruct as err:
                 fail(kind, f"{path}: the Z3 engine cannot translate this model: {err}", code="z3_unsupported",
                      file=path)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt:  # outside a solver call (Z3 catches one inside and stops as at a deadline)
                 z3_result, stopped = None, True
+                if result is None:
+                    result = explicit.interrupted_before_search(model, wanted, time.perf_counter() - started)
+                    result.engine = "z3"
+            stopped = stopped or interrupted(z3_result)
             if result is not None and z3_result is not None:
                 disagreements = z3_engine.compare(result, z3_result)
                 if disagreements:
@@ -534,7 +545,7 @@ def cap_command(specs, as_json, out_dir, no_render, fmt, max_states, quiet, colo
 
 
 @cli.command(name="infer", epilog="Exit codes: 0 every property proved; 1 one is violated; 2 invalid spec or "
-             "usage; 3 no proof within --timeout; 130 Ctrl-C.")
+             "usage; 3 no proof within --timeout; 130 Ctrl-C (after the partial report).")
 @click.argument("spec", type=click.Path(dir_okay=True))
 @click.option("--property", "-p", "properties", multiple=True, metavar="NAME",
               help="Only this property (repeatable).")
@@ -562,7 +573,10 @@ def infer(spec, properties, timeout, as_json, color_choice):
     unknown_names(properties, [c.name for c in model.invariants], spec, kind)
     unchecked = left_out(cfg, properties)
     results = z3_chc.spacer_prove(model, list(properties) or None, timeout=timeout, lemmas=model.lemmas)
-    if any(r.verdict == z3_chc.VIOLATED for r in results):
+    stopped = any(r.reason == z3_chc.INTERRUPTED for r in results)
+    if stopped:
+        code = EXIT_INTERRUPTED
+    elif any(r.verdict == z3_chc.VIOLATED for r in results):
         code = EXIT_VIOLATED
     else:
         code = EXIT_OK if all(r.verdict == z3_chc.PROVED for r in results) else EXIT_INCOMPLETE
@@ -572,13 +586,16 @@ def infer(spec, properties, timeout, as_json, color_choice):
              "reason": r.reason, "invariant": r.invariant_text,
              "suggestions": [{"text": s.text, "lemma": s.lemma, "needed": s.needed,
                               "inductive_alone": s.inductive_alone} for s in r.suggestions]}
-            for r in results], "unchecked": unchecked}], code)
+            for r in results], "unchecked": unchecked}], code, interrupted=stopped)
     click.echo(f"{spec}: system {model.name} (Spacer)")
     for r in results:
         click.echo("")
         click.echo(z3_chc.format_suggestions(r, paint=lambda words: text.paint(words, color)), color=color)
     if unchecked:
         click.echo("\n" + text.unchecked_line(unchecked))
+    if stopped:
+        click.echo(f"\ninterrupted: {sum(r.reason != z3_chc.INTERRUPTED for r in results)} of {len(results)} "
+                   "properties decided before Ctrl-C", err=True)
     sys.exit(code)
 
 
@@ -652,15 +669,17 @@ def main() -> None:
                                                      hint="capmodel COMMAND --help lists the options")])
         err.show()
         sys.exit(EXIT_INVALID)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
+    except (click.exceptions.Abort, KeyboardInterrupt):  # click turns a Ctrl-C into Abort
+        # a command with a partial report has printed it; this Ctrl-C came before there was one
+        if as_json:
+            kind = next((arg for arg in sys.argv[1:] if arg in JSON_KINDS), "error")
+            emit(kind, [], EXIT_INTERRUPTED, [error_json("interrupted", "interrupted (Ctrl-C) before any result",
+                                                          hint="nothing was checked")], interrupted=True)
+        click.echo("\ninterrupted (Ctrl-C)", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as err:
         err.show()
         sys.exit(EXIT_INVALID)
-    except KeyboardInterrupt:
-        click.echo("\ninterrupted", err=True)
-        sys.exit(130)
     except SystemExit:
         raise
     except Exception as err:  # a bug in capmodel: one line, not a traceback, unless asked

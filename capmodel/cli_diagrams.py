@@ -98,7 +98,7 @@ def graph(spec, out_dir, max_states, fmt, dot_timeout):
     from .engines import explicit
     from .render.diagrams import UnsafePath, inside, not_written, safe_name
     from .render.sequence_dot import INSTALL_HINT, DotMissing, render_dot
-    from .render.state_graph import TooManyStates, explore, graph_to_dot
+    from .render.state_graph import ExplorationInterrupted, TooManyStates, explore, graph_to_dot
     from .semantics.build import build_model
 
     cfg = _load(spec)
@@ -107,8 +107,8 @@ def graph(spec, out_dir, max_states, fmt, dot_timeout):
     model = build_model(cfg)
     try:
         states, edges = explore(model, max_states)
-    except KeyboardInterrupt:
-        click.echo(f"interrupted: {spec} was still being explored; no graph drawn", err=True)
+    except ExplorationInterrupted as stop:  # a graph needs the whole state space: nothing is drawn
+        click.echo(f"interrupted (Ctrl-C): {spec}: {stop}; no graph drawn", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except TooManyStates:
         _fail(f"error: {spec} has more than {max_states} reachable states, too many to draw as a graph; "

@@ -57,12 +57,26 @@ class OutOfTime(Exception):
 
 
 class Deadline:
-    """The engine's whole time budget; each solver call gets what is left."""
+    """The engine's whole time budget; each solver call gets what is left.
+
+    A Ctrl-C ends it too: Z3 catches a SIGINT that lands during a check and
+    answers unknown ("interrupted from keyboard"), so no KeyboardInterrupt
+    reaches Python; give_up() tells the two apart, and an interrupted run
+    stops like one out of time, keeping what it found, and says so."""
 
     def __init__(self, seconds: float | None) -> None:
         self.end = None if seconds is None else time.perf_counter() + seconds
+        self.interrupted = False
+
+    def give_up(self, reason: str) -> OutOfTime:
+        """What to raise when a check answered unknown for `reason`."""
+        if Z.is_ctrl_c(reason):
+            self.interrupted = True
+        return OutOfTime()
 
     def remaining_ms(self) -> int | None:
+        if self.interrupted:
+            raise OutOfTime()
         if self.end is None:
             return None
         left = int((self.end - time.perf_counter()) * 1000)
@@ -145,7 +159,7 @@ class BMC:
             answer = self.solver.check(lit)
             if answer == Z.UNKNOWN:
                 self.solver.add(Z.Not(lit))
-                raise OutOfTime()
+                raise deadline.give_up(self.solver.reason_unknown())
             if answer == Z.UNSAT:
                 self.solver.add(Z.Not(lit))  # retire the literal
                 # No path of t steps meets an open goal: every such path keeps

@@ -83,9 +83,9 @@ def k_induction(tr: Translation, conjuncts: list[Conjunct], k: int, deadline: De
         queries = [[*path_terms, *[x for a in assumed for x in before[a.name]], *known, Z.Not(after[c.name])]
                    for c, assumed in questions]
         paths: list[Path | None] = []
-        for answer, zmodel in Z.check_each(queries, logic, deadline.remaining_ms):
+        for answer, zmodel, why in Z.check_each(queries, logic, deadline.remaining_ms):
             if answer == Z.UNKNOWN:
-                raise OutOfTime()
+                raise deadline.give_up(why)
             if answer == Z.UNSAT:
                 paths.append(None)
                 continue

@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 import z3
 
 from ..ir.model import Condition, Model
-from .z3_translate import StepVars, Translation, translate
+from .z3_translate import StepVars, Translation, is_ctrl_c, translate
 
 PROVED, VIOLATED, UNKNOWN, CHECK_FAILED = "proved", "violated", "unknown", "check failed"
 APIS = ("horn", "fixedpoint")
@@ -96,10 +96,12 @@ def _spacer(tr: Translation, good: z3.BoolRef, budget: _Budget, api: str
         try:
             answer = fp.query(z3.And(inv(*tr.s), z3.Not(good)))
         except z3.Z3Exception as e:  # a timeout is raised as "canceled", not returned
+            _stop_if_ctrl_c(str(e))
             return UNKNOWN, None, f"Spacer stopped: {e}"
         if answer == z3.sat:
             return VIOLATED, None, "Spacer found a reachable state that breaks it"
         if answer == z3.unknown:
+            _stop_if_ctrl_c(fp.reason_unknown())
             return UNKNOWN, None, f"Spacer gave up: {fp.reason_unknown()}"
         # the strongest lemmas Spacer holds for Inv at every level: its invariant;
         # Var(i) is the i-th argument of Inv
@@ -116,6 +118,7 @@ def _spacer(tr: Translation, good: z3.BoolRef, budget: _Budget, api: str
     if answer == z3.unsat:
         return VIOLATED, None, "Spacer found a reachable state that breaks it"
     if answer == z3.unknown:
+        _stop_if_ctrl_c(solver.reason_unknown())
         return UNKNOWN, None, f"Spacer gave up: {solver.reason_unknown()}"
     # Read Inv's interpretation directly: model.eval(Inv(s), model_completion=True)
     # gave True or False instead of the formula in some runs (z3 5.4.1).
@@ -513,6 +516,15 @@ def _balanced(t: str) -> bool:
 
 
 # ------------------------------------------------------------------ the facade
+INTERRUPTED = "interrupted (Ctrl-C) before this property was decided"
+
+
+def _stop_if_ctrl_c(reason: str) -> None:
+    # Z3 catches a Ctrl-C inside a query and answers unknown: it is still the user's interrupt
+    if is_ctrl_c(reason):
+        raise KeyboardInterrupt
+
+
 def spacer_prove(model: Model, property_names: Sequence[str] | None = None, timeout: float = 30.0,
                  lemmas: Sequence[Condition] = (), api: str = DEFAULT_API) -> list[SpacerResult]:
     """Ask Spacer for an inductive invariant proving each invariant of the model
@@ -534,42 +546,45 @@ def spacer_prove(model: Model, property_names: Sequence[str] | None = None, time
         missing = set(property_names) - {c.name for c in wanted}
         if missing:
             raise ValueError(f"no invariant named {', '.join(sorted(missing))} in model {model.name}")
-    results = []
-    for k, c in enumerate(wanted):
-        started = time.perf_counter()
-        if started >= end:
-            results.append(SpacerResult(c.name, UNKNOWN, 0.0, reason=f"the {timeout:g} s of --timeout ran out "
-                                        "before this property's turn"))
-            continue
-        budget = _Budget((end - started) / (len(wanted) - k))
-        good = tr.condition(c.name, c.expr)
-        verdict, inv, reason = _spacer(tr, z3.And(good, *extra), budget, api)
-        if verdict == VIOLATED and extra and budget.left():
-            verdict, inv, reason = _spacer(tr, good, budget, api)
+    results: list[SpacerResult] = []
+    try:
+        for k, c in enumerate(wanted):
+            started = time.perf_counter()
+            if started >= end:
+                results.append(SpacerResult(c.name, UNKNOWN, 0.0, reason=f"the {timeout:g} s of --timeout ran out "
+                                            "before this property's turn"))
+                continue
+            budget = _Budget((end - started) / (len(wanted) - k))
+            good = tr.condition(c.name, c.expr)
+            verdict, inv, reason = _spacer(tr, z3.And(good, *extra), budget, api)
+            if verdict == VIOLATED and extra and budget.left():
+                verdict, inv, reason = _spacer(tr, good, budget, api)
+                if verdict == PROVED:
+                    reason = "a lemma fails in a reachable state; the property alone was proved"
+                elif verdict == UNKNOWN:
+                    reason += "; with the lemmas, some reachable state breaks the property or a lemma"
+            r = SpacerResult(c.name, verdict, 0.0, reason=reason, spacer_seconds=time.perf_counter() - started)
             if verdict == PROVED:
-                reason = "a lemma fails in a reachable state; the property alone was proved"
-            elif verdict == UNKNOWN:
-                reason += "; with the lemmas, some reachable state breaks the property or a lemma"
-        r = SpacerResult(c.name, verdict, 0.0, reason=reason, spacer_seconds=time.perf_counter() - started)
-        if verdict == PROVED:
-            r.invariant, r.invariant_text = inv, _plain(z3.simplify(inv))
-            # A proof found at the end of the budget still gets a few seconds to be
-            # checked: unchecked, it would be thrown away.
-            now = time.perf_counter()
-            budget = _Budget(min(max(budget.end - now, CHECK_FLOOR), end - now))
-            ok, why = check_invariant(tr, inv, good, budget.end - time.perf_counter())
-            r.checked = ok is True
-            if ok is False:
-                r.verdict, r.reason = CHECK_FAILED, f"Spacer's invariant failed the independent check: {why}"
-            elif ok is None:
-                r.verdict, r.reason = UNKNOWN, f"Spacer claims a proof, but {why}"
-            else:
-                # a conjunct true in every state within the domains says nothing
-                parts = [p for p in _conjuncts(inv) if _holds([tr.domain, z3.Not(p)], budget) is not True]
-                r.suggestions = _analyse(tr, parts, good, budget)
-                r.conjuncts = [sug.text for sug in r.suggestions]
-        r.seconds = time.perf_counter() - started
-        results.append(r)
+                r.invariant, r.invariant_text = inv, _plain(z3.simplify(inv))
+                # A proof found at the end of the budget still gets a few seconds to be
+                # checked: unchecked, it would be thrown away.
+                now = time.perf_counter()
+                budget = _Budget(min(max(budget.end - now, CHECK_FLOOR), end - now))
+                ok, why = check_invariant(tr, inv, good, budget.end - time.perf_counter())
+                r.checked = ok is True
+                if ok is False:
+                    r.verdict, r.reason = CHECK_FAILED, f"Spacer's invariant failed the independent check: {why}"
+                elif ok is None:
+                    r.verdict, r.reason = UNKNOWN, f"Spacer claims a proof, but {why}"
+                else:
+                    # a conjunct true in every state within the domains says nothing
+                    parts = [p for p in _conjuncts(inv) if _holds([tr.domain, z3.Not(p)], budget) is not True]
+                    r.suggestions = _analyse(tr, parts, good, budget)
+                    r.conjuncts = [sug.text for sug in r.suggestions]
+            r.seconds = time.perf_counter() - started
+            results.append(r)
+    except KeyboardInterrupt:  # the partial report: what was decided, the rest interrupted
+        results += [SpacerResult(c.name, UNKNOWN, 0.0, reason=INTERRUPTED) for c in wanted[len(results):]]
     return results
 
 

@@ -156,6 +156,8 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
         probe.add(tr.escape)
         deadline.arm(probe)
         answer = probe.check()
+        if answer == Z.UNKNOWN:
+            deadline.give_up(probe.reason_unknown())
         if answer == Z.UNSAT:
             proved["domain"] = "induction k=1"
         else:
@@ -302,7 +304,9 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
         result._domain_escape = True
         result.notes.append(f"a variable leaves its declared domain after {f.depth} steps ({', '.join(bad)}): "
                             "this is a bug in the model builder, not in the spec")
-    if timed_out:
+    if deadline.interrupted:
+        result.notes.append(f"interrupted (Ctrl-C); BMC had checked every depth up to {depth}")
+    elif timed_out:
         result.notes.append(f"the time budget of {timeout:g} s ran out; BMC had checked every depth up to "
                             f"{depth}")
     elif result.bound_source == "diameter" and any(p.verdict == BOUNDED for p in result.properties):
@@ -312,7 +316,8 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     decided = all(p.verdict in (VIOLATED, PROVED) for p in result.properties)
     result.stats = Stats(states=0, transitions=0, depth=max(depth, 0), seconds=time.perf_counter() - started,
                          complete=decided and not timed_out,
-                         bound=(f"timeout {timeout:g} s" if timed_out else
+                         bound=(explicit.INTERRUPTED if deadline.interrupted else
+                                f"timeout {timeout:g} s" if timed_out else
                                 None if decided else f"max depth {bound}"))
     return result
 

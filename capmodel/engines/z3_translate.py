@@ -460,10 +460,10 @@ def workers() -> int:
 
 
 def check_each(queries: list[list[z3.BoolRef]], logic: str, timeout_ms: Callable[[], int | None]
-               ) -> list[tuple[z3.CheckSatResult, z3.ModelRef | None]]:
+               ) -> list[tuple[z3.CheckSatResult, z3.ModelRef | None, str]]:
     """Check independent queries (each a list of constraints), on as many
     cores as there are, and answer in the order given, each with its model
-    when satisfiable.
+    when satisfiable and Z3's reason when unknown.
 
     A Z3 context is not thread-safe, so each query is copied into a context
     of its own (Z3 releases the GIL while it solves), and the models are
@@ -477,7 +477,7 @@ def check_each(queries: list[list[z3.BoolRef]], logic: str, timeout_ms: Callable
         if ms is not None:
             s.set("timeout", max(1, ms))
         answer = s.check()
-        return answer, (s.model() if answer == z3.sat else None)
+        return answer, (s.model() if answer == z3.sat else None), (s.reason_unknown() if answer == z3.unknown else "")
 
     if not queries:
         return []
@@ -491,7 +491,15 @@ def check_each(queries: list[list[z3.BoolRef]], logic: str, timeout_ms: Callable
         with ThreadPoolExecutor(max_workers=n) as pool:
             answers = list(pool.map(solve, copies, contexts))
     home = queries[0][0].ctx
-    return [(a, None if m is None else m.translate(home)) for a, m in answers]
+    return [(a, None if m is None else m.translate(home), why) for a, m, why in answers]
+
+
+CTRL_C_REASON = "interrupted from keyboard"  # Z3's reason_unknown() when it caught a SIGINT in a check
+
+
+def is_ctrl_c(reason: str) -> bool:
+    """Z3 answered unknown because the user pressed Ctrl-C during the check."""
+    return CTRL_C_REASON in reason  # also inside the text of a Z3Exception
 
 
 # Re-exported so that engines never import z3 themselves.

@@ -2,6 +2,7 @@
 labels, edges labelled with the actions, counterexample paths in red."""
 from __future__ import annotations
 
+import time
 from collections import deque
 from typing import Any
 
@@ -19,24 +20,37 @@ class TooManyStates(Exception):
         self.limit = limit
 
 
+class ExplorationInterrupted(Exception):
+    """Ctrl-C before the state space was whole: how far it got."""
+
+    def __init__(self, states: int, transitions: int, seconds: float) -> None:
+        rate = f", {states / seconds:,.0f} states/s" if seconds > 0 else ""
+        super().__init__(f"{states:,} states and {transitions:,} transitions explored in {seconds:.1f} s{rate}")
+
+
 def explore(model: Model, max_states: int) -> tuple[list[State], list[tuple[int, int, int]]]:
     """Breadth-first: the reachable states (initial first) and the edges
-    (from, to, action instance). Raises TooManyStates beyond max_states."""
+    (from, to, action instance). Raises TooManyStates beyond max_states, and
+    ExplorationInterrupted on Ctrl-C."""
+    started = time.perf_counter()
     successors = compile_successors(model)
     index = {model.initial_state: 0}
     states = [model.initial_state]
     edges: list[tuple[int, int, int]] = []
     queue = deque([0])
-    while queue:
-        sid = queue.popleft()
-        for inst, nxt in successors(states[sid]):
-            if nxt not in index:
-                if len(states) >= max_states:
-                    raise TooManyStates(max_states)
-                index[nxt] = len(states)
-                states.append(nxt)
-                queue.append(index[nxt])
-            edges.append((sid, index[nxt], inst))
+    try:
+        while queue:
+            sid = queue.popleft()
+            for inst, nxt in successors(states[sid]):
+                if nxt not in index:
+                    if len(states) >= max_states:
+                        raise TooManyStates(max_states)
+                    index[nxt] = len(states)
+                    states.append(nxt)
+                    queue.append(index[nxt])
+                edges.append((sid, index[nxt], inst))
+    except KeyboardInterrupt:
+        raise ExplorationInterrupted(len(states), len(edges), time.perf_counter() - started) from None
     return states, edges
 
 
