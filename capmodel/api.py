@@ -66,7 +66,7 @@ def verify(spec, properties: Sequence[str] | None = None, *, max_states: int | N
     max_states defaults to verify's 3,000,000 and max_memory (MB) to half the
     memory available now; a run that reaches a bound is INCOMPLETE, never HOLDS.
     engine "z3" runs bounded model checking and k-induction (`timeout` in seconds)."""
-    from .cli import DEFAULT_MAX_STATES, memory_budget
+    from .cli import DEFAULT_MAX_STATES, left_out, memory_budget
     from .semantics.build import build_model
 
     if engine not in ("explicit", "z3"):
@@ -88,7 +88,7 @@ def verify(spec, properties: Sequence[str] | None = None, *, max_states: int | N
 
         result = search.check(model, properties=wanted, max_states=max_states or DEFAULT_MAX_STATES,
                               max_depth=max_depth, max_memory=memory_budget(max_memory), symmetry=symmetry)
-    return Verification(file, result, model)
+    return Verification(file, result, model, left_out(cfg, wanted))
 
 
 @dataclass
@@ -98,6 +98,7 @@ class Verification:
     file: str
     result: Any
     model: Any = field(repr=False, default=None)
+    unchecked: list[str] = field(default_factory=list)  # the spec's own invariants that `properties` left out
 
     @property
     def verdicts(self) -> dict[str, str]:
@@ -131,13 +132,13 @@ class Verification:
 
     def to_json(self) -> dict:
         """The document of `verify --json` for this spec (docs/json.md), without diagram paths."""
-        return {"file": self.file, **self.result.to_json()}
+        return {"file": self.file, **self.result.to_json(), "unchecked": self.unchecked}
 
     def report(self) -> str:
         """The text report `capmodel verify` prints."""
         from .render import text
 
-        return text.report(self.result, self.file)
+        return text.report(self.result, self.file, unchecked=self.unchecked)
 
     def write_diagrams(self, out_dir, fmt: str = "svg") -> dict[str, str]:
         """Draw every counterexample into out_dir/<spec>/ (as verify does); returns key -> path."""
@@ -155,17 +156,18 @@ class Verification:
         from .render import text
 
         r = self.result
-        rows = [(p.name, text.verdict_words(p), text._detail(p, r)) for p in r.properties]
-        rows += [(f"reachable {p.name}", text.verdict_words(p), text._detail(p, r)) for p in r.reachables]
         parts = [f"<div class='capmodel'><p><b>{_e(self.file)}</b>: system {_e(r.spec)} ({_e(r.engine)} "
                  f"engine)<br><code>{_e(text.stats_line(r).strip())}</code></p>", _table(
-                     ["property", "verdict", "detail"], rows, verdict_column=1)]
+                     ["property", "verdict", "detail"], text.verdict_rows(r), verdict_column=1)]
+        if self.unchecked:
+            parts.append(f"<p>{_e(text.unchecked_line(self.unchecked))}</p>")
         for key, trace in self.traces.items():
             parts.append(f"<h4>{_e(key)}</h4>" + trace_html(trace))
         return "\n".join(parts) + "</div>"
 
 
-COLOURS = {"HOLDS": "#2a7a2a", "PROVED": "#2a7a2a", "VIOLATED": "#c0392b", "CP": "#1f5fa8", "AP": "#c05a00"}
+COLOURS = {"HOLDS": "#2a7a2a", "PROVED": "#2a7a2a", "REACHED": "#2a7a2a", "VIOLATED": "#c0392b",
+           "UNREACHABLE": "#c0392b", "INCOMPLETE": "#9a7d0a", "CP": "#1f5fa8", "AP": "#c05a00"}
 
 
 def _e(s) -> str:
@@ -215,14 +217,20 @@ def trace_html(trace) -> str:
             "(install graphviz to see it drawn).</i></p>" + f"<pre>{_e(trace_to_mermaid(trace))}</pre>")
 
 
-def cap(specs) -> "CapTable":
-    """The CAP table of `capmodel cap`: one row per spec (a path, spec text, or a list of them)."""
+def cap(specs, *, max_states: int | None = None, max_memory: int | None = None) -> "CapTable":
+    """The CAP table of `capmodel cap`: one row per spec (a path, spec text, or a list of them).
+
+    Bounded as `capmodel cap` is: max_states defaults to 3,000,000 and
+    max_memory (MB) to half the memory available now; a row that reaches
+    one is INCOMPLETE."""
     from .cap import analyse
+    from .cli import DEFAULT_MAX_STATES, memory_budget
 
     if isinstance(specs, (str, os.PathLike)):
         specs = [specs]
     loaded = [(_name(s), load(s)) for s in specs]  # every spec valid before any is explored
-    return CapTable([analyse(cfg, name) for name, cfg in loaded])
+    return CapTable([analyse(cfg, name, max_states=max_states or DEFAULT_MAX_STATES,
+                             max_memory=memory_budget(max_memory)) for name, cfg in loaded])
 
 
 @dataclass

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from .config import SystemConfig
-from .engines import search
+from .engines import explicit, search
 from .engines.result import HOLDS, VIOLATED, CheckResult
 
 CONSISTENCY = "linearizable"
@@ -43,6 +44,7 @@ class CapRow:
     own: dict[str, str] | None = None  # under the spec's own budget, when it has no partition
     failures: dict[str, str] = field(default_factory=dict)  # property -> diagram path ("" when not drawn)
     result: CheckResult | None = None
+    interrupted: bool = False  # Ctrl-C stopped one of its two searches: the row is partial
 
     @property
     def under_partition(self) -> str:
@@ -91,19 +93,31 @@ def labels(verdicts: dict[str, str]) -> tuple[str, str, str]:
     return read_label, label_of(c, writes), label_of(c, reads and writes)
 
 
-def analyse(cfg: SystemConfig, file: str, *, max_states: int | None = None) -> CapRow:
+UNDER_PARTITION, OWN_FAULTS = "under a partition", "under its own faults"  # the two searches of a row
+
+
+def analyse(cfg: SystemConfig, file: str, *, max_states: int | None = None, max_memory: int | None = None,
+            progress: Callable[[str], explicit.Progress | None] | None = None) -> CapRow:
+    """One spec's row; each of its searches stops at max_states states or
+    max_memory bytes (INCOMPLETE). `progress`, given which search starts
+    (UNDER_PARTITION, then OWN_FAULTS), gives that search's progress callback."""
     from .semantics.build import build_model
 
-    result = search.check(build_model(partitioned(cfg)), max_states=max_states, stop_when_decided=False)
+    told = progress or (lambda phase: None)
+    result = search.check(build_model(partitioned(cfg)), max_states=max_states, max_memory=max_memory,
+                          stop_when_decided=False, progress=told(UNDER_PARTITION))
     verdicts = {p.name: p.verdict for p in result.properties}
     reads, writes, label = labels(verdicts)
     own = None
-    if not cfg.partitions:
+    stopped = result.stats.bound == explicit.INTERRUPTED
+    if not cfg.partitions and not stopped:  # after Ctrl-C, the second search is not started
         alone = search.check(build_model(replace(cfg, checks=CHECKS, invariants=(), reachables=(), lemmas=())),
-                             max_states=max_states, stop_when_decided=False)
+                             max_states=max_states, max_memory=max_memory, stop_when_decided=False,
+                             progress=told(OWN_FAULTS))
         own = {p.name: p.verdict for p in alone.properties}
+        stopped = alone.stats.bound == explicit.INTERRUPTED
     failures = {p.name: "" for p in result.properties if p.verdict == VIOLATED}
-    return CapRow(file, cfg.name, reads, writes, label, verdicts, own, failures, result)
+    return CapRow(file, cfg.name, reads, writes, label, verdicts, own, failures, result, stopped)
 
 
 def _yes(verdict: str | None) -> str:
@@ -118,17 +132,22 @@ def spec_width(files: list[str]) -> int:
     return max([len(Path(f).name) for f in files] + [4])
 
 
+# the reads and writes columns fit their longest label: the header is printed
+# before any row, and each row on its own as its spec is done
+LABEL_WIDTH = len("INCOMPLETE")
+
+
 def header(width: int) -> str:
     from .render.text import grid
 
-    return grid([("spec", width), ("reads", 7), ("writes", 7), (HEADER, 0)], [])
+    return grid([("spec", width), ("reads", LABEL_WIDTH), ("writes", LABEL_WIDTH), (HEADER, 0)], [])
 
 
 def row_lines(r: CapRow, width: int, *, color: bool = False) -> str:
     """One spec's row and the lines under it, as `capmodel cap` prints them when the spec is done."""
     from .render.text import grid
 
-    lines = [grid([("", width), ("", 7), ("", 7), ("", 0)], [(Path(r.file).name, r.reads, r.writes, r.label)],
+    lines = [grid([("", width), ("", LABEL_WIDTH), ("", LABEL_WIDTH), ("", 0)], [(Path(r.file).name, r.reads, r.writes, r.label)],
                   header=False, styled=3, color=color)]
     if r.own is not None:
         lines.append(f"{'':<{width}}    without a partition (its own faults): C {_yes(r.own[CONSISTENCY])}, "

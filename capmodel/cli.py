@@ -66,16 +66,23 @@ class Progress:
 
     PIPED_EVERY = 30.0
 
-    def __init__(self, enabled: bool, terminal: bool | None = None) -> None:
+    def __init__(self, enabled: bool, terminal: bool | None = None, label: str = "") -> None:
         self.enabled = enabled
         self.terminal = sys.stderr.isatty() if terminal is None else terminal
         self.live = None
+        self.label = label  # what is being explored, before the line: `cp.cap, under a partition: `
         self.next_piped = self.PIPED_EVERY
+
+    def phase(self, label: str) -> "Progress":
+        """The same display for a new search (whose clock starts at 0 again), told as `label`."""
+        self.label, self.next_piped = label, self.PIPED_EVERY
+        return self
 
     def __call__(self, states: int, depth: int, seconds: float) -> None:
         if not self.enabled or seconds < 1.0:
             return
-        line = f"exploring: {states:,} states, depth {depth}, {states / seconds:,.0f} states/s, {seconds:.0f} s"
+        line = (f"{self.label}exploring: {states:,} states, depth {depth}, {states / seconds:,.0f} states/s, "
+                f"{seconds:.0f} s")
         if not self.terminal:
             if seconds >= self.next_piped:
                 self.next_piped = seconds + self.PIPED_EVERY
@@ -86,7 +93,8 @@ class Progress:
             from rich.live import Live
 
             # transient: the line disappears when the run ends, leaving only the report
-            self.live = Live(line, console=Console(stderr=True), transient=True, refresh_per_second=4)
+            self.live = Live(line, console=Console(stderr=True, highlight=False), transient=True,
+                             refresh_per_second=4)
             self.live.start()
         else:
             self.live.update(line)
@@ -200,6 +208,11 @@ def unknown_names(asked, known: list[str], spec: str, kind: str | None):
          code="unknown_property", file=spec, hint=hint)
 
 
+def left_out(cfg, wanted) -> list[str]:
+    """The spec's own invariants that -p leaves unchecked (none without -p), which the output names."""
+    return [c.name.text for c in cfg.invariants if c.name.text not in wanted] if wanted else []
+
+
 def _exit_code(results: list[CheckResult]) -> int:
     if any(r.failed for r in results):
         return EXIT_VIOLATED
@@ -291,7 +304,7 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
         own = [c.name.text for c in cfg.invariants]
         if wanted:
             unknown_names(wanted, list(cfg.checks) + own, path, kind)
-        unchecked = [name for name in own if name not in wanted] if wanted else []
+        unchecked = left_out(cfg, wanted)
         started = time.perf_counter()
         interrupts.hold()  # building is short: a Ctrl-C now is taken once there is a model to report on
         model = build_model(cfg)
@@ -441,31 +454,34 @@ def list_properties(as_json):
     if as_json:
         emit("properties", [{"name": name, "description": meaning} for name, meaning in listed.items()],
              EXIT_OK)
-    width = max(map(len, listed))
-    for name, meaning in listed.items():
-        click.echo(f"{name:<{width}}  {meaning}")
+    click.echo(text.grid([("", 0), ("", 0)], list(listed.items()), header=False))
 
 
 @cli.command(name="cap", epilog="Exit codes: 0 every spec labelled; 2 invalid spec or usage; 3 a spec hit "
-             "--max-states (INCOMPLETE); 4 a spec is both C and A under a partition (a bug in capmodel); "
-             "130 Ctrl-C.")
+             "--max-states or half the memory available (INCOMPLETE); 4 a spec is both C and A under a "
+             "partition (a bug in capmodel); 130 Ctrl-C.")
 @click.argument("specs", nargs=-1, type=click.Path(dir_okay=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the table as one JSON document (docs/json.md).")
 @click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the counterexample diagrams (out/cap/<spec>/).")
 @click.option("--no-render", is_flag=True, help="Do not write diagrams.")
+@click.option("--format", "fmt", type=click.Choice(["svg", "png"]), default="svg", show_default=True,
+              help="Image format of the rendered diagrams.")
 @click.option("--max-states", type=click.IntRange(min=1), default=DEFAULT_MAX_STATES, show_default=True,
               help="Stop each spec after N states (its label is then INCOMPLETE).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
 @color_option
-def cap_command(specs, as_json, out_dir, no_render, max_states, color_choice):
+def cap_command(specs, as_json, out_dir, no_render, fmt, max_states, quiet, color_choice):
     """Label each spec CP, AP or neither under a partition (default: every spec in specs/).
 
-    Each row is printed as its spec is done. Ctrl-C prints the rows known so
-    far (the one being explored as INCOMPLETE), exit 130.
+    Each row is printed as its spec is done; meanwhile progress goes to
+    stderr, as for verify (live on a terminal, a line every 30 s when piped,
+    nothing with --json or --quiet). Ctrl-C prints the rows known so far (the
+    one being explored as INCOMPLETE), exit 130.
 
     \b
     Examples:
-      capmodel cap specs/cp.cap specs/ap.cap
+      capmodel cap specs/cp.cap specs/ap.cap --format png
       capmodel cap --json --no-render"""
     from pathlib import Path
 
@@ -481,17 +497,23 @@ def cap_command(specs, as_json, out_dir, no_render, max_states, color_choice):
                  hint="give the specs to label, e.g. capmodel cap my.cap")
     configs = _load_all(specs, kind)
     width = spec_width(list(specs))
+    budget = memory_budget(None)  # as verify's default: half the memory available now
     if not as_json:
         click.echo(header(width))
     rows = []
     diagram_errors: list[str] = []
     stopped = False
     for (path, cfg), folder in zip(configs, folder_names(specs)):
-        row = analyse(cfg, path, max_states=max_states)
-        stopped = interrupted(row.result)
+        progress = Progress(enabled=not as_json and not quiet)
+        try:
+            row = analyse(cfg, path, max_states=max_states, max_memory=budget,
+                          progress=lambda phase: progress.phase(f"{Path(path).name}, {phase}: "))
+        finally:
+            progress.close()
+        stopped = row.interrupted
         if not no_render and row.failures and not diagram_errors:
             try:
-                paths, notes = write_traces(counterexamples(row.result), folder, Path(out_dir) / "cap", "svg")
+                paths, notes = write_traces(counterexamples(row.result), folder, Path(out_dir) / "cap", fmt)
             except DiagramsNotWritten as err:
                 paths, notes = {}, []
                 diagram_errors.append(str(err))
@@ -530,7 +552,8 @@ def cap_command(specs, as_json, out_dir, no_render, max_states, color_choice):
 @click.option("--timeout", type=Seconds(), default=30.0, show_default=True,
               help="Seconds for the whole command (each property gets a share of what is left).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text (docs/json.md).")
-def infer(spec, properties, timeout, as_json):
+@color_option
+def infer(spec, properties, timeout, as_json, color_choice):
     """Look for an inductive invariant with Z3's Spacer, check it, and offer its parts as lemmas.
 
     Best effort, for small models: it proves what it can, and never without
@@ -544,9 +567,11 @@ def infer(spec, properties, timeout, as_json):
     from .semantics.build import build_model
 
     kind = "infer" if as_json else None
+    color = use_color(color_choice) and not as_json
     ((_, cfg),) = _load_all([spec], kind)
     model = build_model(cfg)
     unknown_names(properties, [c.name for c in model.invariants], spec, kind)
+    unchecked = left_out(cfg, properties)
     results = z3_chc.spacer_prove(model, list(properties) or None, timeout=timeout, lemmas=model.lemmas)
     stopped = any(r.reason == z3_chc.INTERRUPTED for r in results)
     if stopped:
@@ -561,11 +586,13 @@ def infer(spec, properties, timeout, as_json):
              "reason": r.reason, "invariant": r.invariant_text,
              "suggestions": [{"text": s.text, "lemma": s.lemma, "needed": s.needed,
                               "inductive_alone": s.inductive_alone} for s in r.suggestions]}
-            for r in results]}], code, interrupted=stopped)
+            for r in results], "unchecked": unchecked}], code, interrupted=stopped)
     click.echo(f"{spec}: system {model.name} (Spacer)")
     for r in results:
         click.echo("")
-        click.echo(z3_chc.format_suggestions(r))
+        click.echo(z3_chc.format_suggestions(r, paint=lambda words: text.paint(words, color)), color=color)
+    if unchecked:
+        click.echo("\n" + text.unchecked_line(unchecked))
     if stopped:
         click.echo(f"\ninterrupted: {sum(r.reason != z3_chc.INTERRUPTED for r in results)} of {len(results)} "
                    "properties decided before Ctrl-C", err=True)

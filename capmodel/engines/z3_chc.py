@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Callable, Sequence
 
 import z3
 
@@ -588,9 +588,10 @@ def spacer_prove(model: Model, property_names: Sequence[str] | None = None, time
     return results
 
 
-def format_suggestions(result: SpacerResult) -> str:
-    """The verdict and, for a checked proof, the conjuncts as lemma suggestions."""
-    head = f"{result.name}: {result.verdict.upper()} by Spacer ({result.seconds:.2f} s)"
+def format_suggestions(result: SpacerResult, paint: Callable[[str], str] = str) -> str:
+    """The verdict (its words passed through `paint`, which may colour them)
+    and, for a checked proof, the conjuncts as lemma suggestions."""
+    head = f"{result.name}: {paint(result.verdict.upper())} by Spacer ({result.seconds:.2f} s)"
     if result.verdict == PROVED:
         head += ", invariant checked independently"
     lines = [head + (f" - {result.reason}" if result.reason else "")]

@@ -24,7 +24,7 @@ VERDICT_WORDS = {"holds": "HOLDS", "violated": "VIOLATED", "incomplete": "INCOMP
 # the style of a verdict's first word on a terminal
 STYLES = {"VIOLATED": "bold red", "UNREACHABLE": "bold red", "NOT": "yellow", "HOLDS": "green",
           "PROVED": "green", "REACHED": "green", "INCOMPLETE": "yellow", "NO": "yellow",
-          "BUG:": "bold red"}
+          "BUG:": "bold red", "UNKNOWN": "yellow", "CHECK": "bold red"}  # infer's UNKNOWN, CHECK FAILED
 
 
 def style_of(words: str) -> str | None:
@@ -39,7 +39,6 @@ def grid(columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[str]], *, h
     """Rows as rich renders a table without borders: `columns` gives each
     column's header and least width, `styled` the column whose cells get a
     verdict's colour. Lines carry no trailing spaces."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -50,11 +49,25 @@ def grid(columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[str]], *, h
     for row in rows:  # Text, never markup: a detail such as "[w1]" is shown as it is
         table.add_row(*(Text(cell, style=(style_of(cell) or "") if k == styled and color else "")
                         for k, cell in enumerate(row)))
+    return _TRAILING.sub(r"\1", _printed(table, color))
+
+
+def paint(words: str, color: bool) -> str:
+    """A verdict's words in its colour (unchanged without `color`), for lines that are not tables."""
+    from rich.text import Text
+
+    return _printed(Text(words, style=style_of(words) or ""), color) if color else words
+
+
+def _printed(renderable, color: bool) -> str:
+    """What rich prints for `renderable` (ANSI colours only with `color`), without the last newline."""
+    from rich.console import Console
+
     out = io.StringIO()
     console = Console(file=out, width=100_000, color_system="standard" if color else None, force_terminal=color,
                       no_color=not color, highlight=False, markup=False, emoji=False, soft_wrap=False)
-    console.print(table)
-    return _TRAILING.sub(r"\1", out.getvalue().rstrip("\n"))
+    console.print(renderable)
+    return out.getvalue().rstrip("\n")
 
 
 def verdict_words(p) -> str:
@@ -115,18 +128,25 @@ def _field(key: str, value) -> str:
     return f"{key} {value}"
 
 
+def verdict_rows(result: CheckResult) -> list[tuple[str, str, str]]:
+    """The verdict table, one (name, verdict, detail) row per property, reachable
+    condition, lemma and deadlock, as the report and the notebook's HTML show it."""
+    rows = [(p.name, verdict_words(p), _detail(p, result)) for p in result.properties]
+    rows += [(f"reachable {r.name}", verdict_words(r), _detail(r, result)) for r in result.reachables]
+    rows += [(f"lemma {m.name}", verdict_words(m), _detail(m, result)) for m in getattr(result, "lemmas", [])]
+    if result.deadlock is not None:
+        rows.append(("no deadlock", "VIOLATED", f"{len(result.deadlock.steps)} steps"))
+    return rows
+
+
 def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = None, *, color: bool = False,
            unchecked: Sequence[str] = ()) -> str:
     """The report of one run; `unchecked`: the spec's own invariants that -p left out."""
     diagrams = diagrams or {}
     out = [f"{file}: system {result.spec} ({result.engine} engine)", stats_line(result),
            *(f"  {note}" for note in result.stats.reductions), ""]
-    rows = [(p.name, verdict_words(p), _detail(p, result)) for p in result.properties]
-    rows += [(f"reachable {r.name}", verdict_words(r), _detail(r, result)) for r in result.reachables]
-    rows += [(f"lemma {m.name}", verdict_words(m), _detail(m, result)) for m in getattr(result, "lemmas", [])]
-    if result.deadlock is not None:
-        rows.append(("no deadlock", "VIOLATED", f"{len(result.deadlock.steps)} steps"))
-    out.append(grid([("property", 8), ("verdict", 10), ("detail", 0)], rows, styled=1, color=color))
+    out.append(grid([("property", 8), ("verdict", 10), ("detail", 0)], verdict_rows(result), styled=1,
+                    color=color))
     for p in result.properties:
         if p.trace is not None:
             out += ["", f"{p.name} is VIOLATED ({p.description}):"] + trace_lines(p.trace)
@@ -156,7 +176,7 @@ def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = Non
             out += ["", f"reachable {r.name} can never happen: the spec may be vacuous; "
                     "check its faults and workload"]
     if unchecked:
-        out += ["", f"not checked (left out by -p): {', '.join(unchecked)}"]
+        out += ["", unchecked_line(unchecked)]
     for note in getattr(result, "notes", []):
         out += ["", f"note: {note}"]
     if result.stats.complete and result.unfired:
@@ -165,6 +185,10 @@ def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = Non
     if further:
         out += ["", further]
     return "\n".join(out)
+
+
+def unchecked_line(names: Sequence[str]) -> str:
+    return f"not checked (left out by -p): {', '.join(names)}"
 
 
 def going_further(result: CheckResult) -> str | None:
