@@ -289,3 +289,82 @@ def test_a_leaderless_spec_parses_to_its_config(tmp_path):
     assert (cfg.replicas, cfg.write_level, cfg.read_level, cfg.read_repair) == (3, "any", "2", "blocking")
     assert cfg.hinted_handoff and cfg.sloppy_quorum and cfg.anti_entropy and cfg.clock_skew == 1
     assert "converges" in cfg.checks
+
+
+# --------------------------------------------- review of issue 13: what theory predicts
+def test_a_failed_quorum_write_seen_then_gone_without_blocking_repair():
+    """Apache Cassandra, "Read repair": "When monotonic quorum reads are not
+    provided and a write fails to reach a quorum of replicas, it may be
+    visible in one read, and then disappear in a subsequent read"; BLOCKING
+    provides them. One client: its two reads are successive."""
+    base = dict(partitions=1, read_count=2, checks=("monotonic_reads", "linearizable"))
+    v = got(leaderless(**base, read_repair="none"))
+    assert v == {"monotonic_reads": V, "linearizable": V}
+    steps = [s.family for s in trace(leaderless(**base, read_repair="none"), "monotonic_reads").steps]
+    assert steps.index("write_timeout") < steps.index("read_answer")  # the write failed before the reads
+    assert got(leaderless(**base, read_repair="blocking")) == {"monotonic_reads": H, "linearizable": H}
+
+
+def test_one_loses_an_acknowledged_write_only_to_a_crash_stop():
+    """W = ONE: the OK comes from one replica; the write is lost only if that
+    replica dies for good before the mutation reaches another one. A crash
+    that recovers (the commit log) or a partition loses nothing, and a
+    quorum of three outlives one crash-stop."""
+    one = dict(write_level="one", read_level="one", read_count=0, checks=("no_acked_write_lost",))
+    cfg = leaderless(**one, crashes=1)
+    assert got(cfg)["no_acked_write_lost"] == V
+    steps = [s.family for s in trace(cfg, "no_acked_write_lost").steps]
+    assert steps.index("answer_ok") < steps.index("crash") and "deliver" not in steps
+    assert got(leaderless(**one, crashes=1, recover=True))["no_acked_write_lost"] == H
+    assert got(leaderless(**one, partitions=1))["no_acked_write_lost"] == H
+    assert got(leaderless(**{**one, "write_level": "quorum"}, crashes=1))["no_acked_write_lost"] == H
+
+
+def _antecedent_reached(cfg) -> bool:
+    """Some reachable state is finished, healed and quiet with a version on
+    a replica: converges is not vacuously true."""
+    model, result = checked(cfg)
+    st = LeaderlessState(cfg)
+    from capmodel.semantics.leaderless import repair_steps
+    from capmodel.semantics.leaderless_properties import healed
+    quiet = [inst.guard for a in model.actions if a.name in repair_steps() for inst in a.instances]
+    succ, seen, frontier = compile_successors(model), {model.initial_state}, [model.initial_state]
+    while frontier:
+        s = frontier.pop()
+        if evaluate(model.done, s) and evaluate(healed(st), s) and not any(evaluate(g, s) for g in quiet) \
+                and any(s[v.args[0]] for v in st.log):
+            return True
+        for _, t in succ(s):
+            if t not in seen:
+                seen.add(t)
+                frontier.append(t)
+    return False
+
+
+def test_anti_entropy_converges_under_bounded_faults():
+    """Anti-entropy repairs whatever hints and read repair leave behind: with
+    a partition, a crash that recovers, two writes and a clock running ahead,
+    the replicas converge once the faults heal; without it they need not."""
+    base = dict(nodes=("a", "b"), write_level="one", read_level="one", partitions=1, crashes=1, recover=True,
+                writes=2, read_count=0, clock_skew=1, checks=("converges",))
+    cfg = leaderless(**base, anti_entropy=True)
+    assert got(cfg)["converges"] == H and _antecedent_reached(cfg)
+    assert got(leaderless(**base))["converges"] == V
+
+
+def test_a_hint_on_a_node_coming_back_is_not_yet_a_failure_to_converge():
+    """With hints and crash-recover, a node that is down keeps its hints and
+    hands them over when it is back: converges judges only states where every
+    node is up. The violation left is real: the coordinator crashed with a
+    mutation unsent, and a down coordinator keeps no hint ("Hints are best
+    effort")."""
+    cfg = leaderless(write_level="one", read_level="one", hinted_handoff=True, partitions=1, crashes=1,
+                     recover=True, read_count=0, checks=("converges",))
+    assert got(cfg)["converges"] == V
+    model, _ = checked(cfg)
+    t = trace(cfg, "converges")
+    final = replay(model, t)[-1]
+    assert all(final[v.args[0]] == 1 for v in LeaderlessState(cfg).up)  # was: judged with n1 still down
+    families = [s.family for s in t.steps]
+    assert families.index("crash") < families.index("message_lost") < families.index("recover")
+    assert "no hint is kept" in t.steps[families.index("message_lost")].text

@@ -76,6 +76,7 @@ class LeaderlessState(SystemState):
         self.hints_on = cfg.hinted_handoff or self.write_any
         masks, node_masks = 1 << self.W, 1 << self.N
         self.tracks_positions, self.ackd, self.waiting, self.nterm, self.wterm = False, None, None, None, None
+        self.commit = None
         self.up = self._each("up", self.nodes, 2, 1)
         self.log = self._each("value", self.nodes, masks)
         # hint[h][t]: the version h holds for home replica t (hinted handoff, sloppy quorum)
