@@ -253,6 +253,32 @@ def test_cassandra_one_verdicts_of_the_issue_and_its_cap_row():
     assert not row.both and row.writes != "AP"
 
 
+def test_cassandra_read_repair_none_story():
+    """The documentation's story: a write not yet on a quorum is visible in
+    one read and gone in a later one (no repair)."""
+    _, result = spec("cassandra_read_repair_none")
+    t = next(p.trace for p in result.properties if p.name == "linearizable")
+    steps = [(s.family, dict(s.args)) for s in t.steps]
+    answers = [k for k, (f, a) in enumerate(steps) if f == "read_answer"]
+    second = next(k for k, (f, a) in enumerate(steps) if f == "client_read" and a["read"] == "r2")
+    assert answers[0] < second < answers[1] and "answer_ok" not in [f for f, _ in steps]
+    assert "r1 returned w1" in t.explanation and "r2 returned no version" in t.explanation
+
+
+def test_cassandra_clock_skew_story():
+    """The coordinator of w1 has a clock ahead; w2 is sent after w1's OK and
+    loses to it by timestamp on every replica."""
+    _, result = spec("cassandra_clock_skew")
+    t = next(p.trace for p in result.properties if p.name == "no_acked_write_lost")
+    steps = [(s.family, dict(s.args)) for s in t.steps]
+    families = [f for f, _ in steps]
+    w1_node = next(a["node"] for f, a in steps if f == "client_write" and a["write"] == "w1")
+    assert steps[0] == ("clock_jumps", {"node": w1_node})
+    assert families.index("answer_ok") < max(k for k, (f, a) in enumerate(steps)
+                                             if f == "client_write" and a["write"] == "w2")
+    assert "a clock ran ahead" in t.explanation
+
+
 # ------------------------------------------------------------------ syntax
 BAD = [
     ("replication async\n  write_consistency one", "CAP309", "replication leaderless"),
