@@ -79,18 +79,25 @@ def test_all_under_a_partition_is_unavailable_not_lossy():
     assert trace(cfg, "write_availability").steps[-1].family in ("client_write_unavailable", "write_timeout")
 
 
-def test_a_failed_write_may_still_land(tmp_path):
-    """ALL, a replica cut off after the send: the client gets a timeout, and
-    the replicas that took the write keep it; a later read returns it."""
-    path = tmp_path / "landed.cap"
-    path.write_text("system landed {\n  nodes n1, n2, n3\n  replication leaderless\n  write_consistency all\n"
-                    "  read_consistency one\n  faults { partitions 1 }\n  workload { writes 1  reads 1 }\n"
-                    "  check write_availability\n"
-                    "  reachable timed_out_but_read: w1.unanswered and r1.ok and r1.saw(w1)\n}\n")
+def witness(tmp_path, body: str, condition: str):
+    """A three-node leaderless spec with `body`: the model and the reached
+    witness of `condition`, replayed through the IR."""
+    path = tmp_path / "witness.cap"
+    path.write_text(f"system witness {{\n  nodes n1, n2, n3\n  replication leaderless\n  {body}\n"
+                    f"  check write_availability\n  reachable it: {condition}\n}}\n")
     model, result = run(load_spec(str(path)))
     (r,) = result.reachables
     assert r.verdict == "reached"
-    families = [s.family for s in replay(model, r.trace) and r.trace.steps]
+    replay(model, r.trace)
+    return model, r
+
+
+def test_a_failed_write_may_still_land(tmp_path):
+    """ALL, a replica cut off after the send: the client gets a timeout, and
+    the replicas that took the write keep it; a later read returns it."""
+    model, r = witness(tmp_path, "write_consistency all\n  read_consistency one\n  faults { partitions 1 }\n"
+                       "  workload { writes 1  reads 1 }", "w1.unanswered and r1.ok and r1.saw(w1)")
+    families = [s.family for s in r.trace.steps]
     assert families.index("write_timeout") < families.index("read_answer")
 
 
@@ -246,6 +253,32 @@ def test_cassandra_one_verdicts_of_the_issue_and_its_cap_row():
     assert not row.both and row.writes != "AP"
 
 
+def test_cassandra_read_repair_none_story():
+    """The documentation's story: a write not yet on a quorum is visible in
+    one read and gone in a later one (no repair)."""
+    _, result = spec("cassandra_read_repair_none")
+    t = next(p.trace for p in result.properties if p.name == "linearizable")
+    steps = [(s.family, dict(s.args)) for s in t.steps]
+    answers = [k for k, (f, a) in enumerate(steps) if f == "read_answer"]
+    second = next(k for k, (f, a) in enumerate(steps) if f == "client_read" and a["read"] == "r2")
+    assert answers[0] < second < answers[1] and "answer_ok" not in [f for f, _ in steps]
+    assert "r1 returned w1" in t.explanation and "r2 returned no version" in t.explanation
+
+
+def test_cassandra_clock_skew_story():
+    """The coordinator of w1 has a clock ahead; w2 is sent after w1's OK and
+    loses to it by timestamp on every replica."""
+    _, result = spec("cassandra_clock_skew")
+    t = next(p.trace for p in result.properties if p.name == "no_acked_write_lost")
+    steps = [(s.family, dict(s.args)) for s in t.steps]
+    families = [f for f, _ in steps]
+    w1_node = next(a["node"] for f, a in steps if f == "client_write" and a["write"] == "w1")
+    assert steps[0] == ("clock_jumps", {"node": w1_node})
+    assert families.index("answer_ok") < max(k for k, (f, a) in enumerate(steps)
+                                             if f == "client_write" and a["write"] == "w2")
+    assert "a clock ran ahead" in t.explanation
+
+
 # ------------------------------------------------------------------ syntax
 BAD = [
     ("replication async\n  write_consistency one", "CAP309", "replication leaderless"),
@@ -289,3 +322,102 @@ def test_a_leaderless_spec_parses_to_its_config(tmp_path):
     assert (cfg.replicas, cfg.write_level, cfg.read_level, cfg.read_repair) == (3, "any", "2", "blocking")
     assert cfg.hinted_handoff and cfg.sloppy_quorum and cfg.anti_entropy and cfg.clock_skew == 1
     assert "converges" in cfg.checks
+
+
+# --------------------------------------------- review of issue 13: what theory predicts
+def test_a_failed_quorum_write_seen_then_gone_without_blocking_repair():
+    """Apache Cassandra, "Read repair": "When monotonic quorum reads are not
+    provided and a write fails to reach a quorum of replicas, it may be
+    visible in one read, and then disappear in a subsequent read"; BLOCKING
+    provides them. One client: its two reads are successive."""
+    base = dict(partitions=1, read_count=2, checks=("monotonic_reads", "linearizable"))
+    v = got(leaderless(**base, read_repair="none"))
+    assert v == {"monotonic_reads": V, "linearizable": V}
+    steps = [s.family for s in trace(leaderless(**base, read_repair="none"), "monotonic_reads").steps]
+    assert steps.index("write_timeout") < steps.index("read_answer")  # the write failed before the reads
+    assert got(leaderless(**base, read_repair="blocking")) == {"monotonic_reads": H, "linearizable": H}
+
+
+def test_one_loses_an_acknowledged_write_only_to_a_crash_stop():
+    """W = ONE: the OK comes from one replica; the write is lost only if that
+    replica dies for good before the mutation reaches another one. A crash
+    that recovers (the commit log) or a partition loses nothing, and a
+    quorum of three outlives one crash-stop."""
+    one = dict(write_level="one", read_level="one", read_count=0, checks=("no_acked_write_lost",))
+    cfg = leaderless(**one, crashes=1)
+    assert got(cfg)["no_acked_write_lost"] == V
+    steps = [s.family for s in trace(cfg, "no_acked_write_lost").steps]
+    assert steps.index("answer_ok") < steps.index("crash") and "deliver" not in steps
+    assert got(leaderless(**one, crashes=1, recover=True))["no_acked_write_lost"] == H
+    assert got(leaderless(**one, partitions=1))["no_acked_write_lost"] == H
+    assert got(leaderless(**{**one, "write_level": "quorum"}, crashes=1))["no_acked_write_lost"] == H
+
+
+def _antecedent_reached(cfg) -> bool:
+    """Some reachable state is finished, healed and quiet with a version on
+    a replica: converges is not vacuously true."""
+    model, result = checked(cfg)
+    st = LeaderlessState(cfg)
+    from capmodel.semantics.leaderless import repair_steps
+    from capmodel.semantics.leaderless_properties import healed
+    quiet = [inst.guard for a in model.actions if a.name in repair_steps() for inst in a.instances]
+    succ, seen, frontier = compile_successors(model), {model.initial_state}, [model.initial_state]
+    while frontier:
+        s = frontier.pop()
+        if evaluate(model.done, s) and evaluate(healed(st), s) and not any(evaluate(g, s) for g in quiet) \
+                and any(s[v.args[0]] for v in st.log):
+            return True
+        for _, t in succ(s):
+            if t not in seen:
+                seen.add(t)
+                frontier.append(t)
+    return False
+
+
+def test_anti_entropy_converges_under_bounded_faults():
+    """Anti-entropy repairs whatever hints and read repair leave behind: with
+    a partition, a crash that recovers, two writes and a clock running ahead,
+    the replicas converge once the faults heal; without it they need not."""
+    base = dict(nodes=("a", "b"), write_level="one", read_level="one", partitions=1, crashes=1, recover=True,
+                writes=2, read_count=0, clock_skew=1, checks=("converges",))
+    cfg = leaderless(**base, anti_entropy=True)
+    assert got(cfg)["converges"] == H and _antecedent_reached(cfg)
+    assert got(leaderless(**base))["converges"] == V
+
+
+def test_a_hint_on_a_node_coming_back_is_not_yet_a_failure_to_converge():
+    """With hints and crash-recover, a node that is down keeps its hints and
+    hands them over when it is back: converges judges only states where every
+    node is up. The violation left is real: the coordinator crashed with a
+    mutation unsent, and a down coordinator keeps no hint ("Hints are best
+    effort")."""
+    cfg = leaderless(write_level="one", read_level="one", hinted_handoff=True, partitions=1, crashes=1,
+                     recover=True, read_count=0, checks=("converges",))
+    assert got(cfg)["converges"] == V
+    model, _ = checked(cfg)
+    t = trace(cfg, "converges")
+    final = replay(model, t)[-1]
+    assert all(final[v.args[0]] == 1 for v in LeaderlessState(cfg).up)  # was: judged with n1 still down
+    families = [s.family for s in t.steps]
+    assert families.index("crash") < families.index("message_lost") < families.index("recover")
+    assert "no hint is kept" in t.steps[families.index("message_lost")].text
+
+
+def test_any_never_fails_even_when_no_replica_acks_in_time(tmp_path):
+    """DataStax: ANY gives "a guarantee that a write never fails"; Cassandra's
+    StorageProxy.mutate catches the write timeout at ANY, hints the mutation
+    and answers OK. A coordinator that is not a replica (n3, with replicas 2)
+    sends w1 to both replicas and is cut off: it answers OK with hints (it
+    used to give a write timeout: write_availability VIOLATED), and the write
+    is not readable until a hint is handed over."""
+    cfg = leaderless(replicas=2, write_level="any", read_level="all", partitions=1, hinted_handoff=True,
+                     checks=("write_availability", "no_acked_write_lost", "no_stale_read"))
+    assert got(cfg) == {"write_availability": H, "no_acked_write_lost": H, "no_stale_read": V}
+    model, r = witness(tmp_path, "replicas 2\n  write_consistency ANY\n  read_consistency ALL\n  hinted_handoff\n"
+                       "  faults { partitions 1 }\n  workload { writes 1  reads 0 }",
+                       "w1.acked and not n1.has(w1) and not n2.has(w1)")
+    # an OK with only a hint: stored up front (a replica known out of reach) or on the timeout
+    assert r.trace.steps[-1].family in ("client_write", "answer_ok_with_hints")
+    families = {inst.family for a in model.actions for inst in a.instances}
+    assert "answer_ok_with_hints" in families and "write_timeout" not in families
+    assert "answer_ok_with_hints" not in checked(cfg)[1].unfired

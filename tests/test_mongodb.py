@@ -66,10 +66,45 @@ def test_read_concern_local_reads_what_is_rolled_back_and_majority_does_not():
     t = trace("mongodb_read_local", "no_read_of_lost_data")
     families = [s.family for s in t.steps]
     assert families.index("client_read") < families.index("elect")
+    # majority: the new primary has not moved its commit point in its own term yet
     t = trace("mongodb_read_majority", "no_stale_read")
-    read = t.steps[-1]
-    assert read.family == "client_read" and read.args["node"] == "primary1"
-    assert any(s.family == "elect" for s in t.steps)
+    read, elect = t.steps[-1], next(s for s in t.steps if s.family == "elect")
+    assert read.family == "client_read" and read.args["node"] == elect.args["candidate"] != "primary1"
+    assert [s.family for s in t.steps].index("answer_ok") < t.steps.index(elect)  # w1 was acknowledged first
+
+
+MAJORITY = dict(nodes=("p", "s1", "s2"), leader="p", replication="quorum", acks_needed=1, reads="master_only",
+                read_concern="majority", failover="elect", partitions=1, writes=1, read_count=2, clients=1)
+
+
+def test_majority_reads_on_one_primary_never_go_back():
+    """The commit point only moves forward: a primary that counted s1's ack
+    for w1 keeps answering w1 after s1 leaves it for an election (computing
+    the point from the current acks answered nothing: monotonic_reads was
+    VIOLATED on a single node)."""
+    model, result = run(config(**MAJORITY, read_nodes=("p",), checks=("monotonic_reads", "no_read_of_lost_data")))
+    assert verdicts(result) == {"monotonic_reads": H, "no_read_of_lost_data": H}
+    # reads may go to the new primary, whose commit point lags: then they do go back
+    model, result = run(config(**MAJORITY, checks=("monotonic_reads",)))
+    (p,) = result.properties
+    assert p.verdict == V
+    replay(model, p.trace)
+    assert p.trace.steps[-1].args["node"] != "p" and any(s.family == "elect" for s in p.trace.steps)
+
+
+def test_majority_read_on_a_cut_off_primary_misses_the_new_primarys_write():
+    """The Manual's 'the most recent data on a node may not reflect the most
+    recent version of the data in the system': the old primary, cut off,
+    answers from its commit point while the majority elected s1 and
+    acknowledged w1 there."""
+    model, result = run(config(**{**MAJORITY, "read_count": 1}, read_nodes=("p",), checks=("no_stale_read",)))
+    (p,) = result.properties
+    assert p.verdict == V
+    replay(model, p.trace)
+    families = [s.family for s in p.trace.steps]
+    assert families.index("elect") < families.index("answer_ok") < families.index("client_read")
+    assert p.trace.steps[-1].args["node"] == "p"
+    assert p.trace.steps[families.index("answer_ok")].args["node"] in ("s1", "s2")
 
 
 def test_linearizable_without_a_majority_of_its_term_never_answers_stale():

@@ -76,6 +76,7 @@ class LeaderlessState(SystemState):
         self.hints_on = cfg.hinted_handoff or self.write_any
         masks, node_masks = 1 << self.W, 1 << self.N
         self.tracks_positions, self.ackd, self.waiting, self.nterm, self.wterm = False, None, None, None, None
+        self.commit = None
         self.up = self._each("up", self.nodes, 2, 1)
         self.log = self._each("value", self.nodes, masks)
         # hint[h][t]: the version h holds for home replica t (hinted handoff, sloppy quorum)
@@ -308,8 +309,18 @@ def add_fan_out(st: LeaderlessState, acts: ActionSet, i: int) -> None:
                  {st.wstatus[i]: X.const(W_OK), st.wacks[i]: X.const(0)},
                  Label("reply", node, f"{node} has {st.w_needed} ack(s) for {w} and answers OK to <client>",
                        node, "<client>", f"OK {w}"))
-        acts.add("write_timeout", ANSWER_W, (w, node),
-                 X.and_(pending, X.lt(X.add(acks, could), X.const(st.w_needed))),
+        stuck = X.and_(pending, X.lt(X.add(acks, could), X.const(st.w_needed)))
+        if st.write_any:
+            # Cassandra's StorageProxy.mutate: at ANY a write timeout is caught, the coordinator hints the
+            # mutation for its replicas and answers OK ("a guarantee that a write never fails")
+            hints = {st.hint[m, t]: X.ite(X.has_bit(st.wacks[i], t), st.hint[m, t], st.lww(st.hint[m, t], bit))
+                     for t in st.home if (m, t) in st.hint}
+            acts.add("answer_ok_with_hints", ANSWER_W, (w, node), stuck,
+                     {st.wstatus[i]: X.const(W_OK), st.wacks[i]: X.const(0), **hints},
+                     Label("reply", node, f"{node} gets no ack for {w} in time: at ANY it writes a hint for every "
+                           f"replica that did not ack and answers OK to <client>", node, "<client>", f"OK {w}"))
+            continue
+        acts.add("write_timeout", ANSWER_W, (w, node), stuck,
                  {st.wstatus[i]: X.const(W_TIMED_OUT), st.wacks[i]: X.const(0)},
                  Label("reply", node, f"{node} cannot collect the {st.w_needed} ack(s) {w} needs: <client> "
                        f"gets a write timeout (the replicas that took {w} keep it)", node, "<client>", "timeout"))

@@ -106,6 +106,11 @@ class LeaderlessStory:
             r = args["read"]
             out["message"] = f"{r} -> {self.version(after, f'seen[{r}]')}"
             out["text"] += f": {self.version(after, f'seen[{r}]')}"
+        elif inst.family == "message_lost" and st.hints_on:
+            coordinator = st.nodes[self.get(before, f"node[{args['write']}]")]
+            if not self.get(before, f"up[{coordinator}]"):  # the label says a hint is kept: only a live one keeps it
+                out["text"] = out["text"].replace("(the coordinator keeps a hint)",
+                                                  f"({coordinator}, its coordinator, is down: no hint is kept)")
         elif inst.family == "deliver":
             w, t = args["write"], args["replica"]
             if self.get(after, f"value[{t}]") == self.get(before, f"value[{t}]"):

@@ -14,9 +14,10 @@ Definitions (docs/semantics.md, section 9):
   what its earlier read returned;
 - linearizable: Wing and Gong's linearizability of the register, decided
   exactly by the zones of Gibbons and Korach (writes are unique);
-- converges: a state where the workload is done, the network is healed and
-  no delivery, hint handoff or anti-entropy step is enabled has every live
-  home replica on the same version.
+- converges: a state where the workload is done, the faults are healed (no
+  link cut; with crash-recover, every node up) and no delivery, hint
+  handoff or anti-entropy step is enabled has every live home replica on
+  the same version.
 """
 from __future__ import annotations
 
@@ -133,13 +134,20 @@ def linearizable(st: LeaderlessState) -> Expr:
     return X.and_(*(X.not_(X.and_(_leads(st, a, b), _leads(st, b, a))) for a in clusters for b in clusters if a < b))
 
 
+def healed(st: LeaderlessState) -> Expr:
+    """No link cut, and, when crashed nodes recover, every node back up: a
+    node that is down but coming back (with its hints) is a fault not yet
+    healed; a crash-stop node is gone for good, and its copies with it."""
+    return X.and_(X.eq(st.cut, X.const(0)) if st.cut is not None else X.TRUE,
+                  X.eq(st.ccut, X.const(0)) if st.ccut is not None else X.TRUE,
+                  *(st.is_up(n) for n in range(st.N) if st.cfg.recover))
+
+
 def converges(st: LeaderlessState, quiet: Expr, done: Expr) -> Expr:
-    healed = X.and_(X.eq(st.cut, X.const(0)) if st.cut is not None else X.TRUE,
-                    X.eq(st.ccut, X.const(0)) if st.ccut is not None else X.TRUE)
     live = [(st.is_up(t), st.log[t]) for t in st.home]
     same = X.and_(*(X.implies(X.and_(ua, ub), X.eq(va, vb)) for k, (ua, va) in enumerate(live)
                     for ub, vb in live[k + 1:]))
-    return X.implies(X.and_(done, healed, quiet), same)
+    return X.implies(X.and_(done, healed(st), quiet), same)
 
 
 BUILDERS: dict[str, Callable[[LeaderlessState], Expr]] = {
@@ -253,8 +261,8 @@ class LeaderlessExplainer(P.Explainer):
         st, last = self.st, states[-1]
         held = ", ".join(f"{st.nodes[t]} holds {self.version(last, f'value[{st.nodes[t]}]')}" for t in st.home
                          if self.get(last, f"up[{st.nodes[t]}]"))
-        return (f"the workload is done and the network healed, and nothing can bring the replicas together "
-                f"any more: {held}")
+        healed = "the network healed and every node up" if st.cfg.recover else "the network healed"
+        return (f"the workload is done, {healed}, and nothing can bring the replicas together any more: {held}")
 
     def _unavailable(self, states, kind: str) -> str:
         st, last = self.st, states[-1]

@@ -2,9 +2,15 @@
 
 - local: the primary answers from its own data, which may include writes a
   failover will roll back (the master_only rule of reads.py);
-- majority: the primary answers with the writes it knows a majority holds
-  (its own copy and its followers' acks): data that cannot be rolled back,
-  but possibly stale on a primary that was cut off and replaced;
+- majority: the node answers from its majority-commit point ("Each replica
+  set member maintains, in memory, a view of the data at the majority-commit
+  point; the majority-commit point is calculated by the primary"): data that
+  cannot be rolled back, but possibly stale on a primary that was cut off
+  and replaced, or on a new primary that has not committed in its own term
+  yet. The point only moves forward: a follower that moves on to a new
+  primary does not take back the acks the old one has counted (computing it
+  from the current acks made a cut-off primary forget w1 and answer an
+  older read than before: monotonic_reads VIOLATED on a single node);
 - linearizable: the primary first confirms, with a majority of the set in
   its own term, that it is still primary and that every write it holds is on
   that majority (MongoDB writes a no-op and waits for it to be
@@ -29,20 +35,42 @@ def _in_its_term(st: SystemState, f: int, m: int) -> Expr:
     return X.and_(st.is_role(f, FOLLOWER), X.eq(st.src[f], X.const(m)), st.connected(f, m), same_term)
 
 
-def majority_committed(st: SystemState, m: int) -> Expr:
-    """The writes of m's log that m knows a majority holds (itself and the followers' acks)."""
+def commit_points(st: SystemState) -> list[Expr] | None:
+    """Each node's majority-commit point, as the writes at or before it (only
+    under read concern majority, the one reader of it)."""
+    if st.cfg.read_concern != "majority":
+        return None
+    return [st._new(f"commit_point[{x}]", 1 << st.W, 0, x) for x in st.nodes]
+
+
+def majority_committed(st: SystemState, m: int, acks_now: dict[int, Expr] | None = None) -> Expr:
+    """The writes of m's log up to the newest one m knows a majority holds
+    (itself and its followers' acks; `acks_now`: acks given in this very
+    step). As in Raft, whose commit rule MongoDB's protocol version 1 keeps,
+    only a write of m's own term moves the point: a write of an older term
+    on a majority may still be overwritten by a node with a newer last term."""
+    ackd = {f: (acks_now or {}).get(f, st.ackd[f]) for f in range(st.N) if f != m}
     bits = []
     for i in range(st.W):
-        acks = X.sum_(X.and_(X.eq(st.src[f], X.const(m)), X.has_bit(st.ackd[f], i)) for f in range(st.N) if f != m)
+        acks = X.sum_(X.and_(X.eq(st.src[f], X.const(m)), X.has_bit(a, i)) for f, a in ackd.items())
         held = X.and_(X.has_bit(st.log[m], i), X.le(X.const(_majority(st) - 1), acks))
-        bits.append(X.ite(held, X.const(1 << i), X.const(0)))
-    return X.reduce_or(bits)
+        if st.wterm is not None and st.nterm is not None:
+            held = X.and_(held, X.eq(st.wterm[i], st.nterm[m]))
+        bits.append(X.ite(held, X.const((1 << (i + 1)) - 1), X.const(0)))  # the log is in write order
+    return X.band(st.log[m], X.reduce_or(bits))
+
+
+def advance_commit(st: SystemState, f: int, m: int, acked: Expr, updates: dict) -> None:
+    """Follower f acks `acked` to m: m's commit point moves forward to cover
+    what a majority now holds (it never moves back)."""
+    if st.commit is not None:
+        updates[st.commit[m]] = X.bor(st.commit[m], majority_committed(st, m, {f: acked}))
 
 
 def readable(st: SystemState, n: int) -> Expr:
     """What a read served by the primary n returns."""
     if st.cfg.read_concern == "majority":
-        return majority_committed(st, n)
+        return X.band(st.commit[n], st.log[n])
     return st.readable(n)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from ..ir import expr as X
 from ..ir.model import Label
+from . import read_concern
 from .state import FOLLOWER, MASTER, ActionSet, SystemState
 
 PAIR = (("follower", "nodes"), ("master", "nodes"))
@@ -51,9 +52,10 @@ def add_log_shipping(st: SystemState, acts: ActionSet) -> None:
                 # only a log that is a prefix of the master's is acked: a node that
                 # diverged must discard first, as a rejoining PostgreSQL primary
                 # is rewound (pg_rewind) before it can stream from the new one
+                acked_now = {st.ackd[f]: acked}
+                read_concern.advance_commit(st, f, m, acked, acked_now)
                 acts.add("ack", PAIR, (fname, mname),
-                         X.and_(linked, prefix, X.ne(st.ackd[f], acked)),
-                         {st.ackd[f]: acked},
+                         X.and_(linked, prefix, X.ne(st.ackd[f], acked)), acked_now,
                          Label("ack", fname, f"{fname} acks its {st.cfg.ack_after} position to {mname}",
                                fname, mname, "ACK"))
     if st.tracks_positions:

@@ -138,6 +138,9 @@ class SystemState:
         listed = sum(1 << self.nodes.index(x) for x in cfg.standbys if x != cfg.leader)
         self.sync_set = (self._new("sync_standbys", 1 << self.N, listed, "global")
                          if cfg.failover == "promote_sync_standby" else None)
+        # MongoDB read concern majority: each node's majority-commit point (read_concern.py)
+        from . import read_concern  # it imports this module
+        self.commit = read_concern.commit_points(self)
 
     @property
     def uses_acks(self) -> bool:
