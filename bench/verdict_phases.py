@@ -75,7 +75,7 @@ def main() -> None:
     del diagrams
 
     _wrap(load, "read_source", "read the file")
-    _wrap(load, "parse", "parse (Lark)")
+    _wrap(load, "parse", "parse (Lark, or the parse cache)")
     _wrap(load, "validate", "validate")
     _wrap(build, "build_model", "build IR")
     _wrap(search, "restrict", "cone of influence")
