@@ -9,8 +9,6 @@ then the nodes (headers, marks, labels, state boxes) on top of them.
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 from ..trace import Trace
@@ -276,7 +274,13 @@ INSTALL_HINT = ("note: Graphviz's `dot` program was not found, so only .dot and 
                 "install it with `sudo apt-get install graphviz` (or `make install`, which does it)")
 
 
+# shutil and subprocess are imported where `dot` runs: every `capmodel` command
+# imports this module (for DOT_SECONDS), and most never run `dot`
+
+
 def have_dot() -> bool:
+    import shutil
+
     return shutil.which("dot") is not None
 
 
@@ -287,6 +291,9 @@ def render_dot(source: str, target: Path, fmt: str, timeout: float = DOT_SECONDS
     """Run `dot` on DOT text and write target (its suffix is replaced by fmt).
     Raises DotMissing without `dot`, RuntimeError when `dot` fails or runs
     longer than `timeout` seconds (it is then killed)."""
+    import shutil
+    import subprocess
+
     dot = shutil.which("dot")
     if dot is None:
         raise DotMissing()

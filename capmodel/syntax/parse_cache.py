@@ -23,7 +23,6 @@ import hashlib
 import importlib.util
 import os
 import pickle
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,7 +57,10 @@ def _entry(kind: str, *parts: str) -> tuple[Path, str] | None:
     """The cache file of this entry and the full key it must hold, or None
     when nothing can be cached here."""
     identity = _code_identity()
-    folder = private_folder() if identity is not None else None
+    try:
+        folder = private_folder() if identity is not None else None
+    except ValueError:  # a NUL in $CAPMODEL_CACHE_DIR: no cache, as for any unusable folder
+        return None
     if folder is None:
         return None
     name = _hash(identity, kind, *parts[:1])[:32]
@@ -91,6 +93,8 @@ def _write(entry: tuple[Path, str] | None, value) -> None:
     a cache that cannot be written only costs time."""
     if entry is None:
         return
+    import tempfile  # here: a cached run writes nothing
+
     path, key = entry
     try:
         fd, tmp = tempfile.mkstemp(prefix=".parsed-", dir=path.parent)
