@@ -22,6 +22,9 @@ it is for a user; --as-is runs with this environment's bytecode settings
 instead (with PYTHONDONTWRITEBYTECODE=1, as on the agents' machine, every run
 compiles capmodel's own modules from source).
 
+Every run's report must be the same (search times masked), or the bench
+stops: with --before, the same in both checkouts too.
+
 --before DIR measures another checkout of capmodel (say `git worktree add
 /tmp/before HEAD~3`) in the same run, the two alternating spec by spec, each
 with its own fresh caches, so that the load weighs on both alike. Both are
@@ -76,16 +79,19 @@ class Variant:
         return [*self.command, "verify", spec, "--no-render", "-q"]
 
 
-def run_once(variant: Variant, spec: str) -> tuple[int, float, float, str]:
-    """(exit code, wall s, CPU s of the child, stderr) of one fresh process."""
+def run_once(variant: Variant, spec: str) -> tuple[int, float, float, str, str]:
+    """(exit code, wall s, CPU s of the child, stdout with its times masked, stderr) of one fresh process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run(variant.verify_argv(spec), env=variant.env, cwd=variant.root, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(variant.verify_argv(spec), env=variant.env, cwd=variant.root, capture_output=True,
+                          text=True)
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return proc.returncode, wall, cpu, proc.stderr
+    return proc.returncode, wall, cpu, SEARCH_TIME.sub("in ? s (? states/s)", proc.stdout), proc.stderr
+
+
+SEARCH_TIME = re.compile(r"in [0-9.]+ s \([0-9,]+ states/s\)")  # the one line of a report that varies
 
 
 def load() -> str:
@@ -94,15 +100,15 @@ def load() -> str:
 
 
 def measure_spec(variant: Variant, spec: str, repeat: int) -> dict:
-    code, first_wall, first_cpu, err = run_once(variant, spec)
+    code, first_wall, first_cpu, report, err = run_once(variant, spec)
     if code not in (0, 1, 3):
         sys.exit(f"{variant.name}: {spec}: capmodel verify exited {code}:\n{err}")
     runs = [run_once(variant, spec) for _ in range(repeat)]
-    if any(r[0] != code for r in runs):
-        sys.exit(f"{variant.name}: {spec}: the exit code changed between runs ({code}, {[r[0] for r in runs]})")
+    if any(r[0] != code or r[3] != report for r in runs):
+        sys.exit(f"{variant.name}: {spec}: the report changed between runs")
     best = min(runs, key=lambda r: r[2])
     return {"spec": spec, "exit": code, "first_wall": first_wall, "first_cpu": first_cpu,
-            "wall": best[1], "cpu": best[2], "median_wall": statistics.median(r[1] for r in runs)}
+            "wall": best[1], "cpu": best[2], "median_wall": statistics.median(r[1] for r in runs), "report": report}
 
 
 def measure(specs: list[str], variants: list[Variant], repeat: int) -> dict[str, list[dict]]:
@@ -111,8 +117,9 @@ def measure(specs: list[str], variants: list[Variant], repeat: int) -> dict[str,
         for variant in variants:
             row = measure_spec(variant, spec, repeat)
             rows[variant.name].append(row)
-            if len(variants) > 1 and row["exit"] != rows[variants[0].name][-1]["exit"]:
-                sys.exit(f"{spec}: the exit code differs between {variants[0].name} and {variant.name}")
+            if len(variants) > 1 and row["report"] != rows[variants[0].name][-1]["report"]:
+                sys.exit(f"{spec}: the report (verdicts, counts, traces) differs between {variants[0].name} and "
+                         f"{variant.name}")
             label = f"{spec} ({variant.name})" if len(variants) > 1 else spec
             print(f"{label:<60} {row['exit']:>4} {row['first_cpu']:>9.2f} {row['first_wall']:>9.2f} "
                   f"{row['cpu']:>9.2f} {row['wall']:>9.2f} {row['median_wall']:>9.2f}", flush=True)
@@ -204,6 +211,8 @@ def main() -> None:
         print(f"load average at end: {load()}")
         for v in variants:
             summary(v.name, rows[v.name])
+        if len(variants) > 1:
+            print("every report (verdicts, counts, counterexamples; search times masked) is the same in both")
         if args.json:
             Path(args.json).write_text(json.dumps({"load_end": load(), "rows": rows}, indent=1))
         for v in variants:

@@ -91,10 +91,21 @@ def test_no_cache_folder_parses_each_time(monkeypatch):
     assert parse_cache.parse(text, "cp.cap") == parser.parse(text, "cp.cap")
 
 
-def test_a_warm_cache_spares_the_import_of_lark(cache):
-    code = ("import sys; from capmodel.syntax.load import load_spec; from capmodel.semantics.build import build_model; "
-            "build_model(load_spec('specs/textbook/raft_majority.cap')); print('lark' in sys.modules)")
-    runs = [subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
-                           env={**os.environ, "CAPMODEL_CACHE_DIR": str(cache)}).stdout.strip()
-            for _ in range(2)]
-    assert runs == ["True", "False"]
+HEAVY = ("lark", "rich", "z3", "graphviz", "jsonschema", "numpy")
+
+
+def test_a_cached_verify_imports_no_heavy_library(cache):
+    """`capmodel verify` of a shipped spec, twice in fresh processes: the second,
+    with warm caches, imports none of HEAVY (the first needs Lark to parse)."""
+    code = ("import atexit, sys; atexit.register(lambda: print('imported:', *(m for m in %r if m in sys.modules))); "
+            "from capmodel.cli import main; "
+            "sys.argv = ['capmodel', 'verify', 'specs/textbook/raft_majority.cap', '--no-render', '-q']; main()"
+            % (HEAVY,))
+    imported = []
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                              env={**os.environ, "CAPMODEL_CACHE_DIR": str(cache)})
+        assert proc.returncode == 1, proc.stderr  # raft_majority has a violation
+        (line,) = [line for line in proc.stdout.splitlines() if line.startswith("imported:")]
+        imported.append(line.split()[1:])
+    assert "lark" in imported[0] and imported[1] == []
