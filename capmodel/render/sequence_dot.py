@@ -274,11 +274,9 @@ INSTALL_HINT = ("note: Graphviz's `dot` program was not found, so only .dot and 
                 "install it with `sudo apt-get install graphviz` (or `make install`, which does it)")
 
 
-# shutil and subprocess are imported where `dot` runs: every `capmodel` command
-# imports this module (for DOT_SECONDS), and most never run `dot`
-
-
 def have_dot() -> bool:
+    # shutil and subprocess are imported where `dot` runs: every `capmodel`
+    # command imports this module (for DOT_SECONDS), and most never run `dot`
     import shutil
 
     return shutil.which("dot") is not None

@@ -1,9 +1,11 @@
 """The verdict table and counterexamples in plain words.
 
-Tables go through rich (no box, two spaces between columns, so that piped
-output is the plain columns it always was); with `color` the verdicts are
-coloured: VIOLATED red, HOLDS green, INCOMPLETE yellow (cli.py decides when:
-only on a terminal, unless --color says otherwise, and never under NO_COLOR)."""
+Tables are laid out as rich lays them out (no box, two spaces between columns,
+so that piped output is the plain columns it always was): by rich itself for
+colour or non-ASCII text, else by _plain_grid, which spares a short run the
+import of rich. With `color` the verdicts are coloured: VIOLATED red, HOLDS
+green, INCOMPLETE yellow (cli.py decides when: only on a terminal, unless
+--color says otherwise, and never under NO_COLOR)."""
 from __future__ import annotations
 
 import io
@@ -72,7 +74,7 @@ def _plain_grid(columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[str]
     (a tenth of a short verify's start-up): each column as wide as its widest
     cell or its least width, two spaces between columns. Only for printable
     ASCII, where a character is one cell wide; None otherwise (rich then lays
-    it out). tests/test_render.py checks it against rich."""
+    it out). tests/test_text_grid.py checks it against rich."""
     lines = ([[title for title, _ in columns]] if header else []) + [list(row) for row in rows]
     if not lines or any(len(line) != len(columns) for line in lines):
         return None
