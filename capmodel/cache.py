@@ -1,4 +1,5 @@
-"""Where capmodel keeps what it can rebuild: compiled models, the parser tables.
+"""Where capmodel keeps what it can rebuild: compiled models, the parser tables,
+parsed specs (syntax/parse_cache.py).
 
 A folder of the user's own ($CAPMODEL_CACHE_DIR, else $XDG_CACHE_HOME/capmodel,
 else ~/.cache/capmodel), never a shared temporary folder: what is cached here

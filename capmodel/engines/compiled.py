@@ -22,8 +22,6 @@ import ctypes
 import hashlib
 import os
 import shutil
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -111,6 +109,9 @@ _loaded: dict[str, Library] = {}  # by key: a model built twice in one process l
 
 def _compile(cc: str, source: str, directory: Path, target: Path) -> None:
     """Compile into directory under a temporary name, then rename onto target."""
+    import subprocess  # here and below: a cached model, the usual case, never runs the compiler
+    import tempfile
+
     global compile_count
     fd, c_path = tempfile.mkstemp(prefix=".build-", suffix=".c", dir=directory)
     so_tmp = c_path[:-2] + ".so.tmp"
@@ -161,6 +162,8 @@ def load(source: str, n_vars: int, n_words: int) -> Library:
         _compile(cc, source, directory, target)
         _loaded[key] = Library(target, n_vars, n_words)
     else:  # no cache: build in a temporary folder, which may go once the library is loaded
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="capmodel-") as tmp:
             target = Path(tmp) / target.name
             _compile(cc, source, Path(tmp), target)

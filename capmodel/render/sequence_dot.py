@@ -9,8 +9,6 @@ then the nodes (headers, marks, labels, state boxes) on top of them.
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 from ..trace import Trace
@@ -277,6 +275,10 @@ INSTALL_HINT = ("note: Graphviz's `dot` program was not found, so only .dot and 
 
 
 def have_dot() -> bool:
+    # shutil and subprocess are imported where `dot` runs: every `capmodel`
+    # command imports this module (for DOT_SECONDS), and most never run `dot`
+    import shutil
+
     return shutil.which("dot") is not None
 
 
@@ -287,6 +289,9 @@ def render_dot(source: str, target: Path, fmt: str, timeout: float = DOT_SECONDS
     """Run `dot` on DOT text and write target (its suffix is replaced by fmt).
     Raises DotMissing without `dot`, RuntimeError when `dot` fails or runs
     longer than `timeout` seconds (it is then killed)."""
+    import shutil
+    import subprocess
+
     dot = shutil.which("dot")
     if dot is None:
         raise DotMissing()

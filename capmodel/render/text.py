@@ -1,9 +1,11 @@
 """The verdict table and counterexamples in plain words.
 
-Tables go through rich (no box, two spaces between columns, so that piped
-output is the plain columns it always was); with `color` the verdicts are
-coloured: VIOLATED red, HOLDS green, INCOMPLETE yellow (cli.py decides when:
-only on a terminal, unless --color says otherwise, and never under NO_COLOR)."""
+Tables are laid out as rich lays them out (no box, two spaces between columns,
+so that piped output is the plain columns it always was): by rich itself for
+colour or non-ASCII text, else by _plain_grid, which spares a short run the
+import of rich. With `color` the verdicts are coloured: VIOLATED red, HOLDS
+green, INCOMPLETE yellow (cli.py decides when: only on a terminal, unless
+--color says otherwise, and never under NO_COLOR)."""
 from __future__ import annotations
 
 import io
@@ -34,11 +36,21 @@ def style_of(words: str) -> str | None:
 _TRAILING = re.compile(r"[ ]+((?:\x1b\[[0-9;]*m)*)$", re.M)
 
 
+# rich's console width in grid: wide enough that no table is ever squeezed
+GRID_WIDTH = 100_000
+
+
 def grid(columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[str]], *, header: bool = True,
          styled: int | None = None, color: bool = False) -> str:
     """Rows as rich renders a table without borders: `columns` gives each
     column's header and least width, `styled` the column whose cells get a
     verdict's colour. Lines carry no trailing spaces."""
+    plain = None if color else _plain_grid(columns, rows, header)
+    return plain if plain is not None else _rich_grid(columns, rows, header, styled, color)
+
+
+def _rich_grid(columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[str]], header: bool,
+               styled: int | None, color: bool) -> str:
     from rich.table import Table
     from rich.text import Text
 
@@ -64,10 +76,28 @@ def _printed(renderable, color: bool) -> str:
     from rich.console import Console
 
     out = io.StringIO()
-    console = Console(file=out, width=100_000, color_system="standard" if color else None, force_terminal=color,
+    console = Console(file=out, width=GRID_WIDTH, color_system="standard" if color else None, force_terminal=color,
                       no_color=not color, highlight=False, markup=False, emoji=False, soft_wrap=False)
     console.print(renderable)
     return out.getvalue().rstrip("\n")
+
+
+def _plain_grid(columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[str]], header: bool) -> str | None:
+    """grid's text without colour, as rich lays it out, without importing rich
+    (a tenth of a short verify's start-up): each column as wide as its widest
+    cell or its least width, two spaces between columns. Only for printable
+    ASCII, where a character is one cell wide; None otherwise (rich then lays
+    it out). tests/test_text_grid.py checks it against rich."""
+    lines = ([[title for title, _ in columns]] if header else []) + [list(row) for row in rows]
+    if not lines or any(len(line) != len(columns) for line in lines):
+        return None
+    if any(not (cell.isascii() and cell.isprintable()) for line in lines for cell in line):
+        return None
+    widths = [max([least] + [len(line[k]) for line in lines]) for k, (_, least) in enumerate(columns)]
+    if sum(widths) + 2 * (len(widths) - 1) > GRID_WIDTH:
+        return None
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip(" ")
+                     for line in lines)
 
 
 def verdict_words(p) -> str:

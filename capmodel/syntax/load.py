@@ -18,7 +18,7 @@ import stat
 from ..config import SystemConfig
 from . import ast
 from .diagnostics import Diagnostic, SpecError, guard
-from .parser import parse
+from .parse_cache import parse
 from .validate import validate
 
 # 256 KB: a spec is a few lines; the limit bounds the parse (Lark builds a tree

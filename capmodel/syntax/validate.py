@@ -16,7 +16,7 @@ from .. import catalogue as cat
 from ..config import SystemConfig
 from . import ast
 from .diagnostics import Diagnostic, SpecError, did_you_mean, one_of
-from .parser import keywords
+from .parse_cache import keywords
 
 DEFAULT_WRITES = 2
 DEFAULT_READS = 1
