@@ -50,6 +50,7 @@ def test_ctrl_c_during_set_up_gives_the_partial_report(delay):
     assert "interrupted: 1 of 1 spec(s) reported" in err
 
 
+@pytest.mark.slow
 def test_an_ignored_sigint_stays_ignored():
     # nohup-style: a run whose SIGINT was ignored by its parent is not stopped by
     # one; here it runs to its (small) state bound and reports that instead
