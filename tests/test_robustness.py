@@ -256,6 +256,7 @@ def test_a_bounded_run_says_how_to_go_further():
     assert "INCOMPLETE: stopped at max states 100" in p.stdout and "to go further" in p.stdout
 
 
+@pytest.mark.slow
 def test_ctrl_c_prints_the_partial_report_and_exits_130():
     import signal
     import time
