@@ -22,7 +22,7 @@ def have_z3() -> bool:
 def require_z3() -> None:
     """Raise the ModuleNotFoundError that `import z3` would, before any work is done."""
     if not have_z3():
-        raise ModuleNotFoundError(Z3_MISSING, name="z3")
+        raise ModuleNotFoundError(f"{Z3_MISSING}; install it with: {Z3_INSTALL}", name="z3")
 
 
 def is_z3_missing(err: BaseException) -> bool:

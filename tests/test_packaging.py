@@ -157,3 +157,15 @@ def test_the_lock_pins_every_dependency_within_its_bounds():
         assert pins[requirement.name] in requirement.specifier, \
             f"requirements.lock pins {requirement.name}=={pins[requirement.name]}, outside {requirement}"
     assert "-c requirements.lock" in (ROOT / "Makefile").read_text()
+
+
+def test_the_python_api_names_the_extra_too(without_z3):
+    code = ("import capmodel\n"
+            "try:\n"
+            "    capmodel.verify('specs/async.cap', engine='z3')\n"
+            "except ModuleNotFoundError as err:\n"
+            "    print(err)\n")
+    p = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                       env=without_z3)
+    assert p.returncode == 0, p.stderr
+    assert Z3_EXTRA in p.stdout
