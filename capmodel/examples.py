@@ -54,7 +54,7 @@ def examples_command(dest: Path) -> None:
 
     \b
     Example:
-      capmodel examples && cd capmodel-examples && capmodel cap"""
+      capmodel examples && cd capmodel-examples && capmodel verify specs/async.cap"""
     try:
         written = copy_examples(dest)
     except FileExistsError:
@@ -68,4 +68,5 @@ def examples_command(dest: Path) -> None:
         click.echo(f"error: cannot write {err.filename or dest}: {err.strerror or err}", err=True)
         sys.exit(EXIT_INVALID)
     click.echo(f"copied {len(written)} example specs into {dest / 'specs'}")
-    click.echo(f"try: cd {dest} && capmodel verify specs/async.cap   (or `capmodel cap` for the CAP table)")
+    click.echo(f"try: cd {dest} && capmodel verify specs/async.cap")
+    click.echo("     (the CAP table of two of them: capmodel cap specs/cp.cap specs/ap.cap)")
