@@ -9,9 +9,13 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/capmodel
-COPY pyproject.toml README.md LICENSE* ./
+# setup.py copies specs/ into the package (`capmodel examples`); the versions
+# come from requirements.lock. Without Z3: for --engine z3 and `capmodel
+# infer`, install '.[z3]' instead of '.' (59 MB more).
+COPY pyproject.toml setup.py README.md LICENSE requirements.lock ./
 COPY capmodel ./capmodel
-RUN pip install --no-cache-dir . && capmodel --version
+COPY specs ./specs
+RUN pip install --no-cache-dir . -c requirements.lock && capmodel --version
 
 WORKDIR /work
 ENTRYPOINT ["capmodel"]

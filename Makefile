@@ -1,17 +1,20 @@
 # Two targets do all the set-up on a fresh machine (see README.md):
 #   make demo  - installs, then runs `capmodel verify specs/async.cap`
-#   make test  - installs, then runs the test suite
+#   make test  - installs, then runs the whole test suite (what CI runs)
+# and, for the edit-test loop, `make test-quick` leaves out the tests marked slow.
+# Every install takes its versions from requirements.lock, so a class gets the
+# same ones; `make lock` writes it again after a change of pyproject.toml's dependencies.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test test-quick lock bench clean
 
-$(BIN)/capmodel: pyproject.toml
+$(BIN)/capmodel: pyproject.toml requirements.lock
 	@command -v dot >/dev/null 2>&1 || ./scripts/install-graphviz.sh
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -c requirements.lock -e '.[test,z3]'
 	@touch $@
 
 install: $(BIN)/capmodel
@@ -21,6 +24,14 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -n auto
+
+test-quick: install
+	$(BIN)/python -m pytest -n auto -m "not slow"
+
+lock: install
+	$(BIN)/pip install -q pip-tools
+	$(BIN)/pip-compile -q --allow-unsafe --extra test --extra z3 --strip-extras --no-emit-index-url \
+	  --no-emit-find-links --no-emit-trusted-host --output-file requirements.lock pyproject.toml
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -80,6 +80,9 @@ def verify(spec, properties: Sequence[str] | None = None, *, max_states: int | N
         _unknown(wanted, list(cfg.checks) + [c.name.text for c in cfg.invariants], file)
     model = build_model(cfg)
     if engine == "z3":
+        from .extras import require_z3
+
+        require_z3()  # a message naming the extra, not "No module named 'z3'"
         from .engines import z3_engine
 
         result = z3_engine.check_z3(model, properties=wanted, max_depth=max_depth, timeout=timeout)

@@ -14,7 +14,7 @@ import time
 
 import click
 
-from . import catalogue, interrupts
+from . import catalogue, extras, interrupts
 from .engines import explicit
 from .engines.result import CheckResult
 from .render import text
@@ -268,6 +268,7 @@ def cli(ctx: click.Context) -> None:
               help="Also write each counterexample as an ITF trace (Apalache/Quint), "
                    "DIR/<spec>/<property>.itf.json.")
 @click.option("--engine", type=click.Choice(["explicit", "z3", "both"]), default="explicit", show_default=True,
+              callback=extras.check_engine,
               help="explicit BFS, Z3 (bounded model checking and induction), or both, compared.")
 @click.option("--no-symmetry", is_flag=True,
               help="Store every state, not one per orbit of interchangeable nodes.")
@@ -494,7 +495,8 @@ def cap_command(specs, as_json, out_dir, no_render, fmt, max_states, quiet, colo
         specs = sorted(str(p) for p in Path("specs").rglob("*.cap"))
         if not specs:
             fail(kind, "no SPEC given and no specs/*.cap here", code="no_specs",
-                 hint="give the specs to label, e.g. capmodel cap my.cap")
+                 hint="give the specs to label, e.g. capmodel cap my.cap, "
+                 "or copy the shipped examples with `capmodel examples` and run it there")
     configs = _load_all(specs, kind)
     width = spec_width(list(specs))
     budget = memory_budget(None)  # as verify's default: half the memory available now
@@ -647,6 +649,13 @@ def export_command(spec, language, output, properties):
 
 # `render` and `graph` live with the diagram code
 from . import cli_diagrams  # noqa: E402,F401  (registers its commands on `cli`)
+from . import examples  # noqa: E402,F401  (registers `capmodel examples`)
+
+
+def z3_missing(as_json: bool):
+    """--engine z3/both or infer without the z3 extra: one line naming it, exit 2."""
+    kind = next((arg for arg in sys.argv[1:] if arg in JSON_KINDS), "usage") if as_json else None
+    fail(kind, extras.Z3_MISSING, code="z3_missing", hint=f"install it with: {extras.Z3_INSTALL}")
 
 
 def main() -> None:
@@ -683,6 +692,8 @@ def main() -> None:
     except SystemExit:
         raise
     except Exception as err:  # a bug in capmodel: one line, not a traceback, unless asked
+        if extras.is_z3_missing(err):
+            z3_missing(as_json)
         if "CAPMODEL_DEBUG" in __import__("os").environ:
             raise
         message = f"internal error: {type(err).__name__}: {err}"

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import zlib
+from pathlib import Path
 
+import lark
 from hypothesis import strategies as st
 
 from capmodel.catalogue import PROPERTIES
@@ -97,3 +99,13 @@ def counter_model(limit: int, done_at: int, bad_at: int | None = None) -> Model:
     return Model("counter", [Variable("x", limit + 1, 0), Variable("y", 2, 0)],
                  [Action("inc", (), (inc,)), Action("flip", (), (flip,))], invariants,
                  [Condition("y_set", X.eq(y, X.const(1)))], X.eq(x, X.const(done_at)))
+
+
+def grammar_keywords() -> set[str]:
+    """The words of grammar.lark's keyword terminals (NAME: "word")."""
+    import capmodel.syntax
+
+    grammar = lark.Lark((Path(capmodel.syntax.__file__).parent / "grammar.lark").read_text(), parser="lalr",
+                        lexer="contextual")
+    return {t.pattern.value for t in grammar.terminals
+            if isinstance(t.pattern, lark.lexer.PatternStr) and t.pattern.value.isidentifier()}

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from capmodel.cap import analyse, labels, partitioned
@@ -33,6 +34,7 @@ def test_partitioned_config_always_allows_a_partition_with_clients():
     assert cfg.partitions == 1 and cfg.client_partitions and cfg.read_count == 1
 
 
+@pytest.mark.slow
 def test_shipped_specs_are_never_both_c_and_a():
     labels = {}
     for path in SPECS:
@@ -44,6 +46,7 @@ def test_shipped_specs_are_never_both_c_and_a():
     assert not any("CA" in label for label in labels.values())
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(systems())
 def test_generated_systems_are_never_both_c_and_a(cfg):

@@ -146,6 +146,7 @@ def test_usage_errors_exit_2():
     assert capmodel("frobnicate").returncode == 2
 
 
+@pytest.mark.slow
 def test_engine_both_agrees_and_z3_json():
     p = capmodel("verify", "specs/cp.cap", "--engine", "both", "--no-render")
     assert p.returncode == 1

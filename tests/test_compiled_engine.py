@@ -80,6 +80,7 @@ def symmetry_of(model: Model):
 
 
 # ---------------------------------------------------------------- shipped specs
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.name)
 def test_every_spec_gives_the_same_search(path):
     model = build_model(load_spec(str(path)))
@@ -96,6 +97,7 @@ SYMMETRIC = [p for p in SPECS if p.name in ("async.cap", "raft_majority.cap", "c
                                             "redis_partitioned_master.cap")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SYMMETRIC, ids=lambda p: p.name)
 def test_symmetry_reduction_gives_the_same_search(path):
     model = build_model(load_spec(str(path)))
@@ -123,6 +125,7 @@ def test_a_larger_symmetry_group():
 CHUNKS = 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 @settings(max_examples=6, **SETTINGS)
 @given(data=st_data())
@@ -160,6 +163,7 @@ def expressions(n_vars: int):
     return st.recursive(_leaf(n_vars), _node, max_leaves=10)
 
 
+@pytest.mark.slow
 @settings(max_examples=10, **SETTINGS)
 @given(data=st_data())
 def test_random_expressions_mean_the_same_in_c(data):

@@ -31,6 +31,7 @@ def test_every_spec_states_its_expectations():
         assert expectations(path), f"{path} has no '# expect:' line"
 
 
+@pytest.mark.slow
 def test_expected_verdicts(checked):
     path, _, result = checked
     got = {p.name: p.verdict for p in result.properties}

@@ -19,6 +19,7 @@ def test_the_docs_have_figures():
     assert {b.file for b in BLOCKS} >= {"README.md", "docs/tutorial.md", "docs/systems.md"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"{b.where} {b.spec[:40]}" for b in BLOCKS])
 def test_doc_figure_is_up_to_date(block):
     new = docfigures.compute(block)

@@ -9,20 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import lark
+from helpers import grammar_keywords
 
 ROOT = Path(__file__).resolve().parent.parent
 EDITORS = ROOT / "editors"
 TM = json.loads((EDITORS / "cap.tmLanguage.json").read_text())
 WORD_LIST = re.compile(r"^\\b\(\?:([a-z_|]+)\)\\b$")
-
-
-def grammar_keywords() -> set[str]:
-    """The words of grammar.lark's keyword terminals (NAME: "word")."""
-    grammar = lark.Lark((ROOT / "capmodel" / "syntax" / "grammar.lark").read_text(), parser="lalr",
-                        lexer="contextual")
-    return {t.pattern.value for t in grammar.terminals
-            if isinstance(t.pattern, lark.lexer.PatternStr) and t.pattern.value.isidentifier()}
 
 
 def textmate_keywords() -> set[str]:

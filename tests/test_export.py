@@ -144,6 +144,7 @@ def agrees_with_both(model: Model, ref: Reference, workdir: Path, first_violatio
         pytest.skip(f"{missing[0]} is not installed (apt-get install {missing[0]}); the other tool agreed")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SPECS)
 def test_same_graph(path, tmp_path):
     # Rumur's violation run for the top-level specs (and the generated ones): the
@@ -151,6 +152,7 @@ def test_same_graph(path, tmp_path):
     agrees_with_both(*spec_model(path), tmp_path, first_violation=path.count("/") == 1)
 
 
+@pytest.mark.slow
 @settings(max_examples=3, derandomize=True, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])

@@ -107,6 +107,7 @@ def test_ctrl_c_before_another_command_starts_exits_130_quietly():
     assert proc.returncode == 130 and "Traceback" not in proc.stderr and "interrupted" in proc.stderr
 
 
+@pytest.mark.slow
 def test_ctrl_c_from_the_terminal_during_the_search():
     proc = subprocess.Popen([sys.executable, "-m", "capmodel", "verify", "--no-render", str(BIG)], cwd=ROOT,
                             text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -117,6 +118,7 @@ def test_ctrl_c_from_the_terminal_during_the_search():
     _assert_partial_report(proc.returncode, out, err)
 
 
+@pytest.mark.slow
 def test_an_ignored_sigint_stays_ignored():
     # nohup-style: a run whose SIGINT was ignored by its parent is not stopped by
     # one; here it runs to its (small) state bound and reports that instead
@@ -151,6 +153,7 @@ def _interrupt_after(delay: float, *argv: str):
     return proc.returncode, out, err
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_the_z3_engine_gives_its_partial_report():
     # Z3 catches a SIGINT inside a check and answers unknown; the engine stops
     # as at its deadline, keeps what it found, and the command exits 130
@@ -160,6 +163,7 @@ def test_ctrl_c_during_the_z3_engine_gives_its_partial_report():
     assert "HOLDS" not in out and ("INCOMPLETE" in out or "interrupted (Ctrl-C)" in out)
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_infer_gives_the_properties_decided_so_far():
     rc, out, err = _interrupt_after(6, "infer", "specs/sync.cap", "--timeout", "200")
     assert rc == 130, err
@@ -189,6 +193,7 @@ GRAPH_CHILD = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_graph_says_how_far_it_got(tmp_path):
     proc = subprocess.run([sys.executable, "-c", GRAPH_CHILD, "graph", str(BIG), "--max-states", "100000000",
                            "--out", str(tmp_path)], cwd=ROOT, text=True, capture_output=True, timeout=300,

@@ -53,6 +53,7 @@ def trace(cfg, prop):
 
 
 # ------------------------------------------------------------ what theory predicts
+@pytest.mark.slow
 def test_overlapping_quorums_give_no_stale_read():
     """R + W > N, no sloppy quorum: a read that begins after an acknowledged
     write shares a replica with its write set, even across a partition, with
@@ -101,6 +102,7 @@ def test_a_failed_write_may_still_land(tmp_path):
     assert families.index("write_timeout") < families.index("read_answer")
 
 
+@pytest.mark.slow
 def test_sloppy_quorum_can_read_stale_with_overlapping_quorums():
     """Dynamo: a stand-in takes the write for a home replica it cannot reach;
     a quorum read on the other side misses it, R + W > N notwithstanding."""
@@ -192,6 +194,7 @@ def _brute_force(st: LeaderlessState, s) -> bool:
     dict(nodes=("a", "b"), write_level="all", read_level="one", writes=1, read_count=3, clients=2, crashes=1),
     dict(write_level="one", read_level="quorum", writes=1, read_count=2, clients=2, read_repair="blocking"),
 ])
+@pytest.mark.slow
 def test_linearizable_agrees_with_brute_force_on_every_reachable_state(kw):
     cfg = leaderless(**kw, checks=("linearizable",))
     model = build_model(cfg)

@@ -415,6 +415,7 @@ def check_generated_system(drawn):
         setattr(TOTALS, f, getattr(TOTALS, f) + getattr(result, f))
 
 
+@pytest.mark.slow
 def test_generated_systems(capsys):
     DRAWN.clear()
     CHECKED.clear()

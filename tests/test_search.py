@@ -29,6 +29,7 @@ def one_property_runs():
             yield pytest.param(path, c.name, id=f"{Path(path).stem}-{c.name}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path,prop", list(one_property_runs()))
 def test_reductions_keep_verdicts_and_real_traces(path, prop):
     """verify -p PROP: same verdict and counterexample length as the full

@@ -69,6 +69,7 @@ def assert_reduction_exact(model: Model) -> bool:
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: Path(p).stem)
 def test_shipped_spec_reduction_is_exact(path):
     if not assert_reduction_exact(build_model(load_spec(path))):
@@ -78,6 +79,7 @@ def test_shipped_spec_reduction_is_exact(path):
 CHUNKS = 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chunk", range(CHUNKS))
 @settings(max_examples=20, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(data=st.data())

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from capmodel.engines import explicit
 from capmodel.engines import z3_translate as Z
 from capmodel.engines.result import HOLDS, VIOLATED
@@ -188,6 +190,7 @@ def test_a_run_does_not_depend_on_what_ran_before_it_in_the_process():
     assert any(trace for _, _, trace in first)
 
 
+@pytest.mark.slow
 def test_the_same_lemmas_prove_seven_nodes_and_six_writes():
     from capmodel.syntax.load import load_spec
 
@@ -219,6 +222,7 @@ def test_infer_proves_with_a_checked_invariant_whose_parts_are_true_lemmas(tmp_p
     assert all(p.verdict == HOLDS for p in check_lemmas_explicit(model, model.lemmas))
 
 
+@pytest.mark.slow
 def test_infer_never_proves_a_violated_property():
     run = subprocess.run([sys.executable, "-m", "capmodel", "infer", "specs/async.cap", "-p",
                           "no_acked_write_lost", "--timeout", "20"], capture_output=True, text=True, cwd=ROOT)

@@ -92,14 +92,36 @@ def write_traces(traces: list[tuple[str, Trace]], folder_name: str, out_dir: str
         raise not_written(err, out_dir) from None
 
 
+# In each spec's folder, the names of the files the last run wrote there, so the
+# next run can delete them: a diagram must not outlive its counterexample (a
+# property fixed since, or renamed), and files capmodel did not write are never touched.
+WRITTEN_LIST = ".capmodel-written"
+
+
+def _remove_previous(folder: Path) -> None:
+    """Delete the files an earlier run listed in folder/WRITTEN_LIST, then the list
+    (and the folder, if nothing else is left in it)."""
+    listing = folder / WRITTEN_LIST
+    if not listing.is_file():
+        return
+    for name in listing.read_text(encoding="utf-8").splitlines():
+        if name and name == Path(name).name:  # a bare file name, in this folder
+            (folder / name).unlink(missing_ok=True)
+    listing.unlink()
+    if not any(folder.iterdir()):
+        folder.rmdir()
+
+
 def _write_traces(traces: list[tuple[str, Trace]], folder_name: str, base: Path,
                   fmt: str) -> tuple[dict[str, str], list[str]]:
     notes: list[str] = []
     paths: dict[str, str] = {}
+    folder = inside(base, safe_name(folder_name, "spec"))
+    _remove_previous(folder)
     if not traces:
         return paths, notes
-    folder = inside(base, safe_name(folder_name, "spec"))
     folder.mkdir(parents=True, exist_ok=True)
+    written: list[str] = []
     can_render = have_dot()
     used: set[str] = set()
     for key, trace in traces:
@@ -108,15 +130,19 @@ def _write_traces(traces: list[tuple[str, Trace]], folder_name: str, base: Path,
         source = trace_to_dot(trace)
         dot_path.write_text(source, encoding="utf-8")
         inside(folder, stem + ".mmd").write_text(trace_to_mermaid(trace), encoding="utf-8")
+        written += [stem + ".dot", stem + ".mmd"]
         paths[key] = str(dot_path)
         if not can_render:
             continue
         try:
-            paths[key] = str(render_dot(source, inside(folder, stem + "." + fmt), fmt))
+            image = render_dot(source, inside(folder, stem + "." + fmt), fmt)
+            written.append(image.name)
+            paths[key] = str(image)
         except DotMissing:
             can_render = False
         except RuntimeError as err:
             notes.append(f"warning: dot could not render {dot_path}: {err}")
+    (folder / WRITTEN_LIST).write_text("".join(name + "\n" for name in written), encoding="utf-8")
     if not can_render:
         notes.append(INSTALL_HINT)
     return paths, notes
