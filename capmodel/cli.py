@@ -104,7 +104,9 @@ class Progress:
             self.live.stop()
 
 
-JSON_KINDS = ("verify", "cap", "check", "infer", "properties")
+JSON_KINDS = ("verify", "cap", "check", "infer", "properties", "render", "graph", "export", "examples")
+json_option = click.option("--json", "as_json", is_flag=True,
+                           help="Print one JSON document instead of text (docs/json.md).")
 SCHEMA_VERSION = 1  # of every --json document (capmodel/schema/capmodel.schema.json, docs/json.md)
 
 EXIT_CODES = """\b
@@ -252,7 +254,7 @@ def cli(ctx: click.Context) -> None:
 @click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @click.option("--property", "-p", "properties", multiple=True, metavar="NAME",
               help="Check only this property (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text (docs/json.md).")
+@json_option
 @click.option("--max-states", type=click.IntRange(min=1), default=DEFAULT_MAX_STATES, show_default=True,
               help="Stop after N distinct states (INCOMPLETE, never HOLDS).")
 @click.option("--max-memory", type=click.IntRange(min=1), default=None, metavar="MB",
@@ -422,7 +424,7 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
 
 @cli.command(epilog="Exit codes: 0 the spec is valid; 2 it is not (each problem with file:line:col and a hint).")
 @click.argument("spec", type=click.Path(dir_okay=True))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text (docs/json.md).")
+@json_option
 def check(spec, as_json):
     """Parse and validate a spec without exploring it.
 
@@ -442,7 +444,7 @@ def check(spec, as_json):
 
 
 @cli.command(name="properties", epilog="Exit code: 0.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text (docs/json.md).")
+@json_option
 def list_properties(as_json):
     """List the built-in properties with their one-line definitions.
 
@@ -553,7 +555,7 @@ def cap_command(specs, as_json, out_dir, no_render, fmt, max_states, quiet, colo
               help="Only this property (repeatable).")
 @click.option("--timeout", type=Seconds(), default=30.0, show_default=True,
               help="Seconds for the whole command (each property gets a share of what is left).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text (docs/json.md).")
+@json_option
 @color_option
 def infer(spec, properties, timeout, as_json, color_choice):
     """Look for an inductive invariant with Z3's Spacer, check it, and offer its parts as lemmas.
@@ -610,41 +612,48 @@ def infer(spec, properties, timeout, as_json, color_choice):
               help="Write the model to FILE (default: standard output).")
 @click.option("--property", "-p", "properties", multiple=True, metavar="NAME",
               help="Check only this property (repeatable), as verify -p.")
-def export_command(spec, language, output, properties):
+@json_option
+def export_command(spec, language, output, properties, as_json):
     """Write the model for SPIN or Rumur, with the same states and transitions as the explicit engine.
 
     How to run each tool, and how its counts relate to capmodel's: docs/export.md.
+    With --json and no -o, the model's text is the result's `model`.
 
     \b
     Example:
       capmodel export specs/async.cap --to promela -o async.pml"""
     from pathlib import Path
 
+    from .cli_files import FilesReport
     from .export import ExportError, export, how_to_run, unknown_properties
     from .semantics.build import build_model
 
-    cfg = _load(spec)
-    if cfg is None:
-        sys.exit(EXIT_INVALID)
+    kind = "export" if as_json else None
+    ((_, cfg),) = _load_all([spec], kind)
+    report = FilesReport("export", as_json, spec)
     model = build_model(cfg)
     if unknown_properties(model, list(properties)):
-        unknown_names(properties, [c.name for c in model.invariants + model.lemmas], spec, None)
+        unknown_names(properties, [c.name for c in model.invariants + model.lemmas], spec, kind)
     try:
         text = export(model, language, list(properties) or None, source=spec)
     except ExportError as err:
-        click.echo(f"error: {spec}: cannot write it in {language}: {err}", err=True)
-        sys.exit(EXIT_INVALID)
+        report.fail(f"{spec}: cannot write it in {language}: {err}", code="not_expressible")
+    facts = {"language": language, "variables": len(model.variables), "action_instances": len(model.instances())}
     if output is None:
-        click.echo(text, nl=False)
-        return
+        if as_json:
+            report.say("", model=text, **facts)
+        else:
+            click.echo(text, nl=False)
+        report.done()
     try:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as err:
-        click.echo(f"error: cannot write {output}: {err.strerror or err}", err=True)
-        sys.exit(EXIT_INVALID)
-    click.echo(f"{spec}: wrote {output} ({language}: {len(model.variables)} variables, "
-               f"{len(model.instances())} action instances)")
-    click.echo(f"run: {how_to_run(language, output)}")
+        report.fail(f"cannot write {output}: {err.strerror or err}", code="output_not_written")
+    report.say(f"{spec}: wrote {output} ({language}: {len(model.variables)} variables, "
+               f"{len(model.instances())} action instances)", **facts)
+    report.wrote("model", output)
+    report.say(f"run: {how_to_run(language, output)}", run=how_to_run(language, output))
+    report.done()
 
 
 # `render` and `graph` live with the diagram code

@@ -9,12 +9,12 @@ written from inside DEST.
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import click
 
-from .cli import EXIT_INVALID, cli
+from .cli import cli, json_option
+from .cli_files import FilesReport
 
 DEFAULT_DEST = "capmodel-examples"
 
@@ -47,7 +47,8 @@ def copy_examples(dest: Path) -> list[Path]:
 
 @cli.command(name="examples", epilog="Exit codes: 0 copied; 2 DEST exists and is not empty, or cannot be written.")
 @click.argument("dest", default=DEFAULT_DEST, type=click.Path(path_type=Path))
-def examples_command(dest: Path) -> None:
+@json_option
+def examples_command(dest: Path, as_json: bool) -> None:
     """Copy the example specs into DEST/specs/ (DEST defaults to ./capmodel-examples).
 
     Never overwrites: DEST must not exist, or be an empty folder.
@@ -55,18 +56,19 @@ def examples_command(dest: Path) -> None:
     \b
     Example:
       capmodel examples && cd capmodel-examples && capmodel verify specs/async.cap"""
+    report = FilesReport("examples", as_json, None)
     try:
         written = copy_examples(dest)
     except FileExistsError:
-        click.echo(f"error: {dest} already exists and is not an empty folder; nothing copied "
-                   f"(remove it, or give another folder: capmodel examples DEST)", err=True)
-        sys.exit(EXIT_INVALID)
+        report.fail(f"{dest} already exists and is not an empty folder; nothing copied", code="exists",
+                    hint="remove it, or give another folder: capmodel examples DEST")
     except FileNotFoundError as err:
-        click.echo(f"error: {err}; reinstall it with: pip install capmodel", err=True)
-        sys.exit(EXIT_INVALID)
+        report.fail(str(err), code="no_examples", hint="reinstall it with: pip install capmodel")
     except OSError as err:
-        click.echo(f"error: cannot write {err.filename or dest}: {err.strerror or err}", err=True)
-        sys.exit(EXIT_INVALID)
-    click.echo(f"copied {len(written)} example specs into {dest / 'specs'}")
-    click.echo(f"try: cd {dest} && capmodel verify specs/async.cap")
-    click.echo("     (the CAP table of two of them: capmodel cap specs/cp.cap specs/ap.cap)")
+        report.fail(f"cannot write {err.filename or dest}: {err.strerror or err}", code="output_not_written")
+    report.say(f"copied {len(written)} example specs into {dest / 'specs'}", folder=str(dest / "specs"))
+    for path in written:
+        report.written[str(path.relative_to(dest))] = str(path)  # listed in JSON only: 40 lines of text say little
+    report.say(f"try: cd {dest} && capmodel verify specs/async.cap")
+    report.say("     (the CAP table of two of them: capmodel cap specs/cp.cap specs/ap.cap)")
+    report.done()
