@@ -37,6 +37,8 @@ VERDICT_WORDS = {PROVED: "PROVED", BOUNDED: "NO COUNTEREXAMPLE UP TO DEPTH {dept
 
 DEFAULT_DEPTH = 20  # BMC bound when neither --max-depth nor the explicit engine's diameter is known
 DEFAULT_INDUCTION_K = 2
+GENERATED = "generated lemmas"  # the one lemma the generated ones are checked as (a name no spec can give)
+GENERATE_BUDGET = 20.0  # seconds for generating lemmas, within --timeout
 
 __all__ = ["check_z3", "compare", "check_lemmas_explicit", "words", "Z3PropertyResult", "Z3Result",
            "UnsupportedConstruct", "PROVED", "BOUNDED", "NOT_INDUCTIVE", "DEFAULT_DEPTH"]
@@ -67,6 +69,7 @@ class Z3Result(CheckResult):
     bound_source: str = ""  # --max-depth | diameter | default
     deadlock_depth: int | None = -1  # deadlocks checked at every depth up to this; None: proved absent
     timed_out: bool = False
+    generated: list[str] = field(default_factory=list)  # `lemma` lines of the generated lemmas the proof used
 
     @property
     def failed(self) -> bool:
@@ -77,13 +80,15 @@ class Z3Result(CheckResult):
     def to_json(self) -> dict[str, Any]:
         return {**super().to_json(), "lemmas": [lem.to_json() for lem in self.lemmas], "notes": self.notes,
                 "bmc": {"depth": self.bmc_depth, "bound": self.bmc_bound, "bound_from": self.bound_source,
-                        "timed_out": self.timed_out, "deadlocks_checked_to": self.deadlock_depth}}
+                        "timed_out": self.timed_out, "deadlocks_checked_to": self.deadlock_depth},
+                "generated_lemmas": self.generated}
 
 
 def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: int | None = None,
              timeout: float | None = None, lemmas: Sequence[Condition] = (), diameter: int | None = None,
              induction_k: int = DEFAULT_INDUCTION_K, prove: bool = True, logic: str = Z.DEFAULT_LOGIC,
-             stop_when_decided: bool = True, progress: Callable[[str], None] | None = None) -> Z3Result:
+             stop_when_decided: bool = True, progress: Callable[[str], None] | None = None,
+             generate: float | None = GENERATE_BUDGET) -> Z3Result:
     """Check the model's invariants (those named in `properties`, or all), its
     reachable conditions, deadlocks and the lemmas with Z3.
 
@@ -96,6 +101,10 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     every property and reachable condition is decided, and deadlocks are then
     left unchecked past the base case (result.deadlock_depth says how deep they
     were checked; None when induction proved there are none).
+    With `generate` (seconds, None or 0 for none), lemmas are first generated
+    from the model's own terms (z3_lemmas.py) within that budget, and then
+    checked exactly as a user's lemmas are: a property is PROVED with them only
+    when the base case and the inductive step say so.
     Raises UnsupportedConstruct (a ValueError with a message naming the construct)
     when the model uses something the translation cannot express."""
     started = time.perf_counter()
@@ -113,6 +122,45 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     else:
         bound, result.bound_source = DEFAULT_DEPTH, "default"
     result.bmc_bound = bound
+
+    proved: dict[str, str] = {}  # goal name -> method
+    ctis: dict[str, Any] = {}
+    timed_out = False
+
+    # 0. The variables stay within their domains: the model builder's promise.
+    #    Checked once for every depth (the initial state is within them by
+    #    construction): by the interval analysis, and for the few updates it
+    #    cannot clear (a counter's `+ 1`) by one query over a single state.
+    #    Only when that fails does BMC look for a path that leaves a domain.
+    #    (A step query over two states here took 1.1 s at 7 nodes.)
+    if tr.escape is None:
+        proved["domain"] = "interval analysis"
+    else:
+        probe = tr.solver(logic)
+        probe.add(tr.escape)
+        deadline.arm(probe)
+        answer = probe.check()
+        if answer == Z.UNSAT:
+            proved["domain"] = "induction k=1"
+        else:
+            timed_out = answer == Z.UNKNOWN
+
+    # 0b. Lemmas generated from the model's own terms, when some property is
+    #     to be proved: from here on they are lemmas like the user's.
+    generated = None
+    if prove and generate and invariants and not timed_out:
+        from .z3_lemmas import generate_lemmas
+
+        budget = Deadline(generate if deadline.end is None else
+                          max(0.0, min(generate, deadline.end - time.perf_counter())))
+        facts = [tr.domain] if "domain" in proved else []
+        generated = generate_lemmas(model, tr, invariants, budget, logic=logic, facts=facts, say=say)
+        # Checked as one lemma, their conjunction: one inductive-step query for
+        # all of them instead of one each (sync.cap: 55 of them, 3.8 s of CPU -> ...)
+        if generated.lemmas:
+            lemmas = lemmas + [Condition(GENERATED, X.and_(*[c.expr for c in generated.lemmas]),
+                                         "generated lemmas")]
+        result.notes.append(generated.summary())
 
     # Goals: what BMC looks for. Names are unique across kinds by their prefix.
     def goal_name(kind: str, name: str) -> str:
@@ -138,29 +186,9 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     domain = Goal("domain", "domain", Z.Not(tr.domain))
     good["domain"] = ("domain", tr.domain)
 
+    if "domain" not in proved:
+        goals.append(domain)
     bmc = BMC(tr, logic, tag="bmc_")
-    proved: dict[str, str] = {}  # goal name -> method
-    ctis: dict[str, Any] = {}
-    timed_out = False
-
-    # 0. The variables stay within their domains: the model builder's promise.
-    #    Checked once for every depth (the initial state is within them by
-    #    construction): by the interval analysis, and for the few updates it
-    #    cannot clear (a counter's `+ 1`) by one query over a single state.
-    #    Only when that fails does BMC look for a path that leaves a domain.
-    #    (A step query over two states here took 1.1 s at 7 nodes.)
-    if tr.escape is None:
-        proved["domain"] = "interval analysis"
-    else:
-        probe = tr.solver(logic)
-        probe.add(tr.escape)
-        deadline.arm(probe)
-        answer = probe.check()
-        if answer == Z.UNSAT:
-            proved["domain"] = "induction k=1"
-        else:
-            goals.append(domain)
-            timed_out = answer == Z.UNKNOWN
 
     # 1. k-induction, each k after its base case (BMC up to depth k-1).
     if prove and not timed_out:
@@ -189,6 +217,19 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
             # deepening k is for the verdicts; "no deadlock" alone is not worth it
             if all(c.name in proved for c in candidates if c.kind in ("property", "lemma")):
                 break
+
+    # 1b. A generated lemma that induction did not prove is of no use (and no
+    #     user asked about it): it is dropped, not searched for by BMC.
+    if generated is not None:
+        name = goal_name("lemma", GENERATED)
+        if name in proved:
+            result.generated = [f"lemma {c.name}: {generated.texts[c.name]}" if generated.texts.get(c.name)
+                                else f"# lemma {c.name} has no wording in the spec language: {c.expr!r}"
+                                for c in generated.lemmas]
+        else:
+            goals = [g for g in goals if g.name != name]
+            good.pop(name, None)
+        lemmas = [c for c in lemmas if c.name != GENERATED]
 
     # 2. BMC up to the bound for whatever is still open, knowing what was proved.
     for n in proved:
