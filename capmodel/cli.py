@@ -307,9 +307,8 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
             from .engines import z3_engine
 
             try:
-                z3_result = z3_engine.check_z3(
-                    model, properties=wanted, max_depth=max_depth, timeout=timeout,
-                    diameter=z3_engine.diameter_of(result) if result is not None else None)
+                z3_result = z3_engine.check_z3(model, properties=wanted, timeout=timeout,
+                                               **z3_engine.bounds_for(model, result, max_depth))
             except z3_engine.UnsupportedConstruct as err:
                 fail(kind, f"{path}: the Z3 engine cannot translate this model: {err}", code="z3_unsupported",
                      file=path)

@@ -5,6 +5,8 @@ the vocabulary is the model's own atoms (every comparison its guards,
 updates, properties and reachable conditions make, over one or two state
 variables) and `x == c` for every variable x and value c of its domain.
 The templates are
+  counts    `at least k of these atoms hold`, for atoms of one shape over the
+            variables of one family (the same test of every node);
   units     a literal (an atom or its negation) that holds in every state seen;
   clauses   `a or b` over two literals: implications between pairs of atoms
             (a write's status and where it is held, a role and a source,
@@ -54,9 +56,10 @@ def _variables(e: Expr, acc: set[int] | None = None) -> set[int]:
     return acc
 
 
-def vocabulary(model: Model) -> list[Expr]:
+def vocabulary(model: Model, sayable=None) -> list[Expr]:
     """The model's atoms over one or two variables, and `x == c` per variable value,
-    in a fixed order (the model's, then the variables')."""
+    in a fixed order (the model's, then the variables'); with `sayable`, only
+    the atoms it accepts (those a lemma line can word)."""
     atoms: dict[Expr, None] = {}
 
     def walk(e: Expr) -> None:
@@ -77,17 +80,55 @@ def vocabulary(model: Model) -> list[Expr]:
         if 1 < v.size <= MAX_VALUES:
             for c in range(v.size):
                 atoms.setdefault(X.eq(X.var(i), X.const(c)), None)
+    # counts against thresholds: atoms of one shape over one variable each (the
+    # same test of every node's log, say) make a count, and `at least k of
+    # them` is an atom for each k
+    if sayable is not None:
+        atoms = {a: None for a in atoms if sayable(a)}
+    groups: dict[str, list[Expr]] = {}
+    for atom in list(atoms):
+        if len(_variables(atom)) == 1:
+            groups.setdefault(shape(model, atom), []).append(atom)
+    for members in groups.values():
+        if len(members) > 1:
+            count = X.sum_(members)
+            for k in range(1, len(members) + 1):
+                atoms.setdefault(X.le(X.const(k), count), None)
     return list(atoms)
 
 
-def explore(model: Model, max_states: int = DEFAULT_SAMPLE) -> tuple[list[State], bool]:
-    """Reachable states, breadth first, up to max_states; and whether that is all of them."""
+def counted(e: Expr) -> tuple[int, list[Expr]] | None:
+    """(k, atoms) when e is a count atom `at least k of atoms`, as vocabulary() makes them."""
+    if e.op != "le" or e.args[0].op != "const":
+        return None
+    atoms, rest = [], e.args[1]
+    while rest.op == "add":
+        rest, last = rest.args
+        if last.op != "b2i":
+            return None
+        atoms.append(last.args[0])
+    if rest.op == "b2i":
+        atoms.append(rest.args[0])
+    elif rest != X.const(0):
+        return None
+    return e.args[0].args[0], atoms[::-1]
+
+
+def _never() -> None:
+    return None
+
+
+def explore(model: Model, max_states: int = DEFAULT_SAMPLE, tick=_never) -> tuple[list[State], bool]:
+    """Reachable states, breadth first, up to max_states; and whether that is all of them.
+    `tick` is called now and then (a deadline's check, which raises when time is up)."""
     successors = compile_successors(model)
     seen = {model.initial_state: None}
     frontier = [model.initial_state]
     while frontier:
         nxt = []
-        for s in frontier:
+        for n, s in enumerate(frontier):
+            if n & 1023 == 0:
+                tick()
             for _, t in successors(s):
                 if t not in seen:
                     if len(seen) >= max_states:
@@ -117,7 +158,7 @@ def shape(model: Model, e: Expr) -> str:
     return f"{e.op}({','.join(shape(model, a) for a in e.args)})"
 
 
-def generate(model: Model, states: list[State]) -> list[Candidate]:
+def generate(model: Model, states: list[State], tick=_never, sayable=None) -> list[Candidate]:
     """Every unit and two-literal clause over the vocabulary that holds in all
     the states (non-empty; the initial state among them). Atoms with the same
     truth table are one class: its members are said equal (two clauses each)
@@ -125,7 +166,8 @@ def generate(model: Model, states: list[State]) -> list[Candidate]:
     everything = (1 << len(states)) - 1
     out: list[Candidate] = []
     classes: dict[int, Expr] = {}  # truth table -> the first atom with it
-    atoms = vocabulary(model)
+    atoms = vocabulary(model, sayable)
+    tick()
     for atom, table in zip(atoms, _tables(atoms, states)):
         if table == everything:
             out.append(Candidate(atom, ("unit", shape(model, atom))))
@@ -149,6 +191,7 @@ def generate(model: Model, states: list[State]) -> list[Candidate]:
     # chaining, so the set says as much with far fewer clauses (sync.cap: ...)
     above = []
     for u, (_, tu) in enumerate(literals):
+        tick()
         mask = 0
         for v, (_, tv) in enumerate(literals):
             if u != v and tu & ~tv == 0:

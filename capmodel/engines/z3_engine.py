@@ -39,6 +39,8 @@ DEFAULT_DEPTH = 20  # BMC bound when neither --max-depth nor the explicit engine
 DEFAULT_INDUCTION_K = 2
 GENERATED = "generated lemmas"  # the one lemma the generated ones are checked as (a name no spec can give)
 GENERATE_BUDGET = 20.0  # seconds for generating lemmas, within --timeout
+BOTH_GENERATE_BUDGET = 1.0  # the same for --engine both, where the explicit verdicts are already exhaustive
+DIAMETER_PASS_STATES = 200_000  # the capped explicit pass that gives --engine z3 its BMC depth
 
 __all__ = ["check_z3", "compare", "check_lemmas_explicit", "words", "Z3PropertyResult", "Z3Result",
            "UnsupportedConstruct", "PROVED", "BOUNDED", "NOT_INDUCTIVE", "DEFAULT_DEPTH"]
@@ -66,7 +68,7 @@ class Z3Result(CheckResult):
     notes: list[str] = field(default_factory=list)  # what the engine wants a reader to know
     bmc_depth: int = -1  # every depth up to this was checked
     bmc_bound: int = 0  # the depth BMC was asked to reach
-    bound_source: str = ""  # --max-depth | diameter | default
+    bound_source: str = ""  # --max-depth | diameter | default | explicit counterexamples
     deadlock_depth: int | None = -1  # deadlocks checked at every depth up to this; None: proved absent
     timed_out: bool = False
     generated: list[str] = field(default_factory=list)  # `lemma` lines of the generated lemmas the proof used
@@ -88,7 +90,7 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
              timeout: float | None = None, lemmas: Sequence[Condition] = (), diameter: int | None = None,
              induction_k: int = DEFAULT_INDUCTION_K, prove: bool = True, logic: str = Z.DEFAULT_LOGIC,
              stop_when_decided: bool = True, progress: Callable[[str], None] | None = None,
-             generate: float | None = GENERATE_BUDGET) -> Z3Result:
+             generate: float | None = GENERATE_BUDGET, bound_from: str | None = None) -> Z3Result:
     """Check the model's invariants (those named in `properties`, or all), its
     reachable conditions, deadlocks and the lemmas with Z3.
 
@@ -101,7 +103,7 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     every property and reachable condition is decided, and deadlocks are then
     left unchecked past the base case (result.deadlock_depth says how deep they
     were checked; None when induction proved there are none).
-    With `generate` (seconds, None or 0 for none), lemmas are first generated
+    With `generate` (seconds, None or 0 for none) and no lemma given, lemmas are first generated
     from the model's own terms (z3_lemmas.py) within that budget, and then
     checked exactly as a user's lemmas are: a property is PROVED with them only
     when the base case and the inductive step say so.
@@ -121,6 +123,7 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
         bound, result.bound_source = diameter, "diameter"
     else:
         bound, result.bound_source = DEFAULT_DEPTH, "default"
+    result.bound_source = bound_from or result.bound_source
     result.bmc_bound = bound
 
     proved: dict[str, str] = {}  # goal name -> method
@@ -146,13 +149,16 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
             timed_out = answer == Z.UNKNOWN
 
     # 0b. Lemmas generated from the model's own terms, when some property is
-    #     to be proved: from here on they are lemmas like the user's.
+    #     to be proved and the user wrote no lemma (a user's lemmas are their
+    #     proof: its counterexamples to induction are what they need to see).
+    #     From here on the generated ones are lemmas like the user's.
     generated = None
-    if prove and generate and invariants and not timed_out:
+    if prove and generate and invariants and not lemmas and not timed_out:
         from .z3_lemmas import generate_lemmas
 
+        # at most half of what --timeout leaves: BMC must still have its turn
         budget = Deadline(generate if deadline.end is None else
-                          max(0.0, min(generate, deadline.end - time.perf_counter())))
+                          max(0.0, min(generate, (deadline.end - time.perf_counter()) / 2)))
         facts = [tr.domain] if "domain" in proved else []
         generated = generate_lemmas(model, tr, invariants, budget, logic=logic, facts=facts, say=say)
         # Checked as one lemma, their conjunction: one inductive-step query for
@@ -444,6 +450,32 @@ def check_lemmas_explicit(model: Model, lemmas: Sequence[Condition], *, max_stat
     probe = dataclasses.replace(model, invariants=lemmas, reachables=[], lemmas=[])
     res = explicit.check(probe, max_states=max_states, stop_when_decided=True)
     return res.properties
+
+
+def bounds_for(model: Model, explicit_result: CheckResult | None, max_depth: int | None) -> dict[str, Any]:
+    """check_z3's depth and lemma budget for `verify --engine z3` (no explicit
+    result) and `--engine both` (its result).
+
+    both, explicit run complete: its verdicts are the exhaustive ones, so Z3
+    only cross-checks them: BMC as deep as the longest explicit counterexample
+    or witness (the same length must come out), and a proof with generated
+    lemmas tried within BOTH_GENERATE_BUDGET seconds.
+    z3 alone: BMC to the diameter of a capped explicit pass (DIAMETER_PASS_STATES
+    states) when that pass completes, else DEFAULT_DEPTH."""
+    if max_depth is not None:
+        return {"max_depth": max_depth}
+    if explicit_result is None:
+        from . import search
+
+        capped = search.check(model, max_states=DIAMETER_PASS_STATES, stop_when_decided=False)
+        return {"diameter": diameter_of(capped)}
+    if not explicit_result.stats.complete:
+        return {"diameter": diameter_of(explicit_result)}
+    traces = [p.trace for p in [*explicit_result.properties, *explicit_result.reachables] if p.trace is not None]
+    if explicit_result.deadlock is not None:
+        traces.append(explicit_result.deadlock)
+    return {"max_depth": max((len(t.steps) for t in traces), default=0), "generate": BOTH_GENERATE_BUDGET,
+            "bound_from": "explicit counterexamples"}
 
 
 def diameter_of(result: CheckResult) -> int | None:

@@ -12,6 +12,8 @@ only when that check says so.
 """
 from __future__ import annotations
 
+import itertools
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -21,7 +23,7 @@ from ..ir.model import Condition, Model
 from ..ir.pycompile import compile_predicate, compile_successors
 from . import invgen
 from . import z3_translate as Z
-from .bmc import Deadline
+from .bmc import Deadline, OutOfTime
 from .induction import houdini, support
 
 GENERATED_PREFIX = "gen_"
@@ -37,8 +39,13 @@ class Generated:
     sample_complete: bool = False
     seconds: float = 0.0
     timed_out: bool = False
+    budget: float = 0.0
+    candidates_list: list = field(default_factory=list, repr=False)
 
     def summary(self) -> str:
+        if self.timed_out:
+            return (f"lemmas generated: none, the {self.budget:g} s for generating them ran out "
+                    f"({self.candidates:,} candidates, {self.sample:,} reachable states)")
         sample = f"{self.sample:,} reachable states" + (" (all of them)" if self.sample_complete else "")
         return (f"lemmas generated: {self.candidates:,} candidates held on {sample}, "
                 f"{self.inductive:,} of them inductive; "
@@ -46,23 +53,55 @@ class Generated:
 
 
 def generate_lemmas(model: Model, tr: Z.Translation, invariants: list[Condition], deadline: Deadline, *,
-                    logic: str = Z.DEFAULT_LOGIC, facts: list = (), max_states: int = invgen.DEFAULT_SAMPLE,
+                    logic: str = Z.DEFAULT_LOGIC, facts: list = (), max_states: int | None = None,
                     say: Callable[[str], None] = lambda _m: None) -> Generated:
     started = time.perf_counter()
-    out = Generated()
-    states, out.sample_complete = invgen.explore(model, max_states)
+    out = Generated(budget=round(max(0.0, deadline.end - started), 1) if deadline.end is not None else 0.0)
+    try:
+        needed = _search(model, tr, invariants, deadline, logic, facts, max_states, say, out)
+    except OutOfTime:
+        needed = None
+    out.seconds = time.perf_counter() - started
+    if not needed:
+        out.timed_out = out.timed_out or needed is None
+        return out
+    candidates = out.candidates_list
+    families: dict[tuple, list[int]] = {}
+    for i in needed:
+        families.setdefault(candidates[i].family, []).append(i)
+    for n, members in enumerate(families.values(), start=1):
+        name = f"{GENERATED_PREFIX}{n}"
+        expr = X.and_(*[candidates[i].expr for i in members])
+        out.lemmas.append(Condition(name, expr, "generated lemma"))
+        parts = [_words(model, tr, candidates[i].expr) for i in members]
+        out.texts[name] = None if None in parts else " and ".join(
+            p if len(parts) == 1 else f"({p})" for p in parts)
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out: Generated) -> list[int] | None:
+    """Steps 1-4: the indices of the candidates (out.candidates_list) the proof
+    needs; [] when no property can be proved; None when time ran out."""
+    tick = deadline.remaining_ms  # raises OutOfTime once the budget is spent
+    max_states = invgen.DEFAULT_SAMPLE if max_states is None else max_states
+    states, out.sample_complete = invgen.explore(model, max_states, tick)
     out.sample = len(states)
     say(f"z3: generating lemmas from {len(states):,} reachable states")
-    candidates = invgen.generate(model, states)
+    # only atoms a `lemma` line can word: the proof is the user's to keep
+    candidates = out.candidates_list = invgen.generate(
+        model, states, tick, sayable=lambda atom: _words(model, tr, atom) is not None)
     out.candidates = len(candidates)
     # the properties join as candidates, where they hold on the sample
     props = [c for c in invariants if all(map(compile_predicate(c.expr), states))]
+    if not props:  # every property fails on a reachable state: nothing to prove
+        return []
     exprs = [c.expr for c in candidates] + [c.expr for c in props]
-    kept = list(range(len(exprs)))
-    say(f"z3: Houdini over {len(kept):,} candidates")
-    goods = [tr.translator.as_bool(exprs[i], f"candidate {i}") for i in kept]
+    tick()
+    say(f"z3: Houdini over {len(exprs):,} candidates")
+    goods = [tr.translator.as_bool(e, f"candidate {i}") for i, e in enumerate(exprs)]
     successors = compile_successors(model)
-    failing = invgen.failing_test([exprs[i] for i in kept])
+    failing = invgen.failing_test(exprs)
 
     def more_broken(state, active):
         return invgen.broken_after(state, successors, failing)
@@ -70,34 +109,43 @@ def generate_lemmas(model: Model, tr: Z.Translation, invariants: list[Condition]
     inductive = houdini(tr, goods, deadline, logic, facts=facts, more_broken=more_broken,
                         on_round=lambda r, n: say(f"z3: Houdini round {r}: {n:,} candidates left"))
     if inductive is None:
-        out.timed_out = True
-        out.seconds = time.perf_counter() - started
-        return out
+        return None
     out.inductive = len(inductive)
-    first_prop = len(candidates)
-    goals = [j for j, i in enumerate(kept) if i >= first_prop and j in set(inductive)]
+    goals = [k for k, i in enumerate(inductive) if i >= len(candidates)]
     if not goals:
-        out.seconds = time.perf_counter() - started
-        return out
-    sub = [goods[j] for j in inductive]
-    needed = support(tr, sub, [inductive.index(j) for j in goals], deadline, logic, facts=facts)
+        return []
+    needed = support(tr, [goods[i] for i in inductive], goals, deadline, logic, facts=facts)
     if needed is None:
-        out.timed_out = True
-        out.seconds = time.perf_counter() - started
-        return out
-    families: dict[tuple, list[int]] = {}
-    for k in needed:
-        i = kept[inductive[k]]
-        if i < first_prop:
-            families.setdefault(candidates[i].family, []).append(i)
+        return None
+    return [inductive[k] for k in needed if inductive[k] < len(candidates)]
+
+
+MAX_SUBSETS = 40  # `at least k of n` is written out as its k-subsets when there are at most this many
+
+
+def _words(model: Model, tr: Z.Translation, e) -> str | None:
+    """A candidate in the spec's condition syntax, or None where some part has no wording.
+    Whole first (z3_chc's renderer reads `a implies b` best), then part by part:
+    a count `at least k of these` becomes the disjunction of its k-subsets."""
     from .z3_chc import render_lemma  # the spec-language wording of a z3 formula
 
-    for n, members in enumerate(families.values(), start=1):
-        name = f"{GENERATED_PREFIX}{n}"
-        expr = X.and_(*[candidates[i].expr for i in members])
-        out.lemmas.append(Condition(name, expr, "generated lemma"))
-        parts = [render_lemma(model, tr.translator.as_bool(candidates[i].expr, name), tr.s) for i in members]
-        out.texts[name] = None if None in parts else " and ".join(
-            p if len(parts) == 1 else f"({p})" for p in parts)
-    out.seconds = time.perf_counter() - started
-    return out
+    whole = render_lemma(model, tr.translator.as_bool(e, "generated lemma"), tr.s)
+    if whole is not None or e.op not in ("or", "not", "le"):
+        return whole
+    if e.op == "or":
+        parts = [_words(model, tr, a) for a in e.args]
+        return None if None in parts else " or ".join(f"({p})" for p in parts)
+    if e.op == "not":
+        inner = _words(model, tr, e.args[0])
+        return None if inner is None else f"not ({inner})"
+    members = invgen.counted(e)
+    if members is None:
+        return None
+    k, atoms = members
+    if math.comb(len(atoms), k) > MAX_SUBSETS:
+        return None
+    words = [_words(model, tr, a) for a in atoms]
+    if None in words:
+        return None
+    return " or ".join("(" + " and ".join(f"({words[i]})" for i in chosen) + ")"
+                       for chosen in itertools.combinations(range(len(atoms)), k))
