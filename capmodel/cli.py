@@ -71,11 +71,20 @@ class Progress:
         self.terminal = sys.stderr.isatty() if terminal is None else terminal
         self.live = None
         self.next_piped = self.PIPED_EVERY
+        self.started = time.perf_counter()
 
     def __call__(self, states: int, depth: int, seconds: float) -> None:
+        self.show(f"exploring: {states:,} states, depth {depth}, {states / seconds:,.0f} states/s, {seconds:.0f} s"
+                  if seconds else "", seconds)
+
+    def say(self, text: str) -> None:
+        """A line from an engine that counts no states (Z3's depth, induction round), timed from the start."""
+        seconds = time.perf_counter() - self.started
+        self.show(f"{text}, {seconds:.0f} s", seconds)
+
+    def show(self, line: str, seconds: float) -> None:
         if not self.enabled or seconds < 1.0:
             return
-        line = f"exploring: {states:,} states, depth {depth}, {states / seconds:,.0f} states/s, {seconds:.0f} s"
         if not self.terminal:
             if seconds >= self.next_piped:
                 self.next_piped = seconds + self.PIPED_EVERY
@@ -306,14 +315,17 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
         if engine in ("z3", "both") and not stopped:
             from .engines import z3_engine
 
+            z3_progress = Progress(enabled=not as_json and not quiet)
             try:
-                z3_result = z3_engine.check_z3(model, properties=wanted, timeout=timeout,
+                z3_result = z3_engine.check_z3(model, properties=wanted, timeout=timeout, progress=z3_progress.say,
                                                **z3_engine.bounds_for(model, result, max_depth))
             except z3_engine.UnsupportedConstruct as err:
                 fail(kind, f"{path}: the Z3 engine cannot translate this model: {err}", code="z3_unsupported",
                      file=path)
             except KeyboardInterrupt:
                 z3_result, stopped = None, True
+            finally:
+                z3_progress.close()
             if result is not None and z3_result is not None:
                 disagreements = z3_engine.compare(result, z3_result)
                 if disagreements:

@@ -120,3 +120,40 @@ def test_no_time_to_generate_is_said_and_proves_nothing():
     z = check_z3(model, properties=["no_acked_write_lost"], max_depth=1, generate=1e-6)
     assert z.properties[0].verdict != PROVED
     assert any("ran out" in note for note in z.notes)
+
+
+# ---------------------------------------------------------------- safety checks (issue 15 §4)
+def test_an_initial_state_outside_its_domain_is_reported_not_proved():
+    model = bare(model_of("specs/cp.cap"))
+    broken = dataclasses.replace(model.variables[0], initial=model.variables[0].size)
+    model = dataclasses.replace(model, variables=[broken, *model.variables[1:]])
+    z = check_z3(model, max_depth=1, generate=None)
+    assert z.failed
+    assert any("leaves its declared domain after 0 steps" in note and broken.name in note for note in z.notes)
+
+
+def test_a_term_cut_narrower_than_its_values_is_caught(monkeypatch):
+    """If the interval analysis were wrong, a cut would lose bits silently; the
+    engine checks every cut over the states within the domains instead."""
+    model = bare(model_of("specs/sync.cap"))
+    real = Z.RangeAnalysis._of
+
+    def too_narrow(self, e, where):
+        r = real(self, e, where)
+        return Z.Interval(0, 0) if e.op == "bor" else r  # a union of masks said to be always empty
+
+    monkeypatch.setattr(Z.RangeAnalysis, "_of", too_narrow)
+    with pytest.raises(Z.UnsupportedConstruct, match="bit width"):
+        check_z3(model, max_depth=1, generate=None)
+
+
+def test_every_cut_of_the_shipped_specs_loses_nothing():
+    for path in ["specs/sync.cap", "specs/async.cap", "specs/semisync.cap"]:
+        model = model_of(path)
+        tr = Z.translate(model)
+        for c in [*model.invariants, *model.reachables]:
+            tr.condition(c.name, c.expr)
+        assert tr.lossy is not None  # the check has something to check
+        s = tr.solver()
+        s.add(tr.domain, tr.lossy)
+        assert s.check() == Z.UNSAT

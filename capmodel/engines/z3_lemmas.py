@@ -40,6 +40,7 @@ class Generated:
     seconds: float = 0.0
     timed_out: bool = False
     budget: float = 0.0
+    provable: int = 0  # properties in the inductive set
     candidates_list: list = field(default_factory=list, repr=False)
 
     def summary(self) -> str:
@@ -47,9 +48,11 @@ class Generated:
             return (f"lemmas generated: none, the {self.budget:g} s for generating them ran out "
                     f"({self.candidates:,} candidates, {self.sample:,} reachable states)")
         sample = f"{self.sample:,} reachable states" + (" (all of them)" if self.sample_complete else "")
+        used = (f"the proof uses {len(self.lemmas)} of them" if self.lemmas else
+                "the properties need none of them" if self.provable else
+                "with them no property is inductive (a counterexample to induction says why)")
         return (f"lemmas generated: {self.candidates:,} candidates held on {sample}, "
-                f"{self.inductive:,} of them inductive; "
-                f"the proof uses {len(self.lemmas)} lemma(s) ({self.seconds:.1f} s)")
+                f"{self.inductive:,} of them inductive; {used} ({self.seconds:.1f} s)")
 
 
 def generate_lemmas(model: Model, tr: Z.Translation, invariants: list[Condition], deadline: Deadline, *,
@@ -112,6 +115,7 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
         return None
     out.inductive = len(inductive)
     goals = [k for k, i in enumerate(inductive) if i >= len(candidates)]
+    out.provable = len(goals)
     if not goals:
         return []
     needed = support(tr, [goods[i] for i in inductive], goals, deadline, logic, facts=facts)
