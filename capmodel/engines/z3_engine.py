@@ -39,7 +39,8 @@ DEFAULT_DEPTH = 20  # BMC bound when neither --max-depth nor the explicit engine
 DEFAULT_INDUCTION_K = 2
 GENERATED = "generated lemmas"  # the one lemma the generated ones are checked as (a name no spec can give)
 GENERATE_BUDGET = 20.0  # seconds for generating lemmas, within --timeout
-BOTH_GENERATE_BUDGET = 1.0  # the same for --engine both, where the explicit verdicts are already exhaustive
+BOTH_GENERATE_BUDGET = 0.5  # the same for --engine both, where the explicit verdicts are already exhaustive,
+BOTH_GENERATE_STATES = 5_000  # ... and only when the explicit engine stored at most this many states
 DIAMETER_PASS_STATES = 200_000  # the capped explicit pass that gives --engine z3 its BMC depth
 
 __all__ = ["check_z3", "compare", "check_lemmas_explicit", "words", "Z3PropertyResult", "Z3Result",
@@ -480,7 +481,8 @@ def bounds_for(model: Model, explicit_result: CheckResult | None, max_depth: int
     both, explicit run complete: its verdicts are the exhaustive ones, so Z3
     only cross-checks them: BMC as deep as the longest explicit counterexample
     or witness (the same length must come out), and a proof with generated
-    lemmas tried within BOTH_GENERATE_BUDGET seconds.
+    lemmas tried within BOTH_GENERATE_BUDGET seconds where the explicit run was
+    small (BOTH_GENERATE_STATES).
     z3 alone: BMC to the diameter of a capped explicit pass (DIAMETER_PASS_STATES
     states) when that pass completes, else DEFAULT_DEPTH."""
     if max_depth is not None:
@@ -495,8 +497,11 @@ def bounds_for(model: Model, explicit_result: CheckResult | None, max_depth: int
     traces = [p.trace for p in [*explicit_result.properties, *explicit_result.reachables] if p.trace is not None]
     if explicit_result.deadlock is not None:
         traces.append(explicit_result.deadlock)
-    return {"max_depth": max((len(t.steps) for t in traces), default=0), "generate": BOTH_GENERATE_BUDGET,
-            "bound_from": "explicit counterexamples"}
+    # generating lemmas re-explores the states: only where they are few is it worth its time here
+    small = explicit_result.stats.states <= BOTH_GENERATE_STATES
+    # (and induction without them rarely proves anything the explicit run did not already settle)
+    return {"max_depth": max((len(t.steps) for t in traces), default=0), "prove": small, "induction_k": 1,
+            "generate": BOTH_GENERATE_BUDGET if small else None, "bound_from": "explicit counterexamples"}
 
 
 def diameter_of(result: CheckResult) -> int | None:
