@@ -157,3 +157,43 @@ def test_every_cut_of_the_shipped_specs_loses_nothing():
         s = tr.solver()
         s.add(tr.domain, tr.lossy)
         assert s.check() == Z.UNSAT
+
+
+# ---------------------------------------------------------------- --engine both / z3 bounds, progress
+def test_both_checks_the_explicit_counterexamples_only_to_their_length():
+    from capmodel.engines.z3_engine import BOTH_GENERATE_STATES, bounds_for
+
+    model = model_of("specs/async.cap")
+    e = explicit.check(model, stop_when_decided=False)
+    lengths = [len(p.trace.steps) for p in [*e.properties, *e.reachables] if p.trace is not None]
+    b = bounds_for(model, e, None)
+    assert b["max_depth"] == max(lengths) < e.stats.depth
+    assert (b["generate"] is not None) == (e.stats.states <= BOTH_GENERATE_STATES)
+    assert bounds_for(model, e, 7) == {"max_depth": 7}  # the user's --max-depth wins
+    z = check_z3(model, **b)
+    from capmodel.engines.z3_engine import compare
+    assert compare(e, z) == []
+
+
+def test_z3_alone_takes_its_depth_from_a_capped_explicit_pass():
+    from capmodel.engines.z3_engine import bounds_for
+
+    model = model_of("specs/cp.cap")
+    e = explicit.check(model, stop_when_decided=False)
+    assert e.stats.complete
+    assert bounds_for(model, None, None) == {"diameter": e.stats.depth}
+
+
+def test_z3_progress_follows_the_explicit_engines_rules(capsys):
+    from capmodel.cli import Progress
+
+    quiet = Progress(enabled=False, terminal=False)
+    quiet.started -= 100
+    quiet.say("z3: BMC depth 3 of 9 checked")
+    piped = Progress(enabled=True, terminal=False)
+    piped.say("z3: too early")  # under a second: nothing
+    piped.started -= 31
+    piped.say("z3: BMC depth 4 of 9 checked")
+    piped.say("z3: BMC depth 5 of 9 checked")  # within 30 s of the last line: nothing
+    err = capsys.readouterr().err.splitlines()
+    assert err == [err[0]] and err[0].startswith("z3: BMC depth 4 of 9 checked, 31 s")

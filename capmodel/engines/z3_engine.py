@@ -41,7 +41,7 @@ GENERATED = "generated lemmas"  # the one lemma the generated ones are checked a
 GENERATE_BUDGET = 20.0  # seconds for generating lemmas, within --timeout
 BOTH_GENERATE_BUDGET = 0.5  # the same for --engine both, where the explicit verdicts are already exhaustive,
 BOTH_GENERATE_STATES = 5_000  # ... and only when the explicit engine stored at most this many states
-DIAMETER_PASS_STATES = 200_000  # the capped explicit pass that gives --engine z3 its BMC depth
+DIAMETER_PASS_STATES = 20_000  # the capped explicit pass that gives --engine z3 its BMC depth
 
 __all__ = ["check_z3", "compare", "check_lemmas_explicit", "words", "Z3PropertyResult", "Z3Result",
            "UnsupportedConstruct", "PROVED", "BOUNDED", "NOT_INDUCTIVE", "DEFAULT_DEPTH"]
