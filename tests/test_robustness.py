@@ -51,9 +51,7 @@ def test_z3_finds_a_deadlock_that_ends_before_the_unrolling_does():
 
     model = build_model(load_spec(str(DATA / "diff_deadlock_disagree.cap")))
     exp = explicit.check(model, stop_when_decided=False)
-    # no generated lemmas: with them induction proves the properties, BMC stops
-    # early and deadlocks are left unchecked (as documented); this is about BMC
-    z3r = z3_engine.check_z3(model, diameter=z3_engine.diameter_of(exp), generate=None)
+    z3r = z3_engine.check_z3(model, diameter=z3_engine.diameter_of(exp))
     assert len(exp.deadlock.steps) == 3
     assert z3r.deadlock is not None and len(z3r.deadlock.steps) == 3
     assert z3_engine.compare(exp, z3r) == []

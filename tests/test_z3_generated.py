@@ -170,6 +170,7 @@ def test_both_checks_the_explicit_counterexamples_only_to_their_length():
     assert b["max_depth"] == max(lengths) < e.stats.depth
     assert (b["generate"] is not None) == (e.stats.states <= BOTH_GENERATE_STATES)
     assert bounds_for(model, e, 7) == {"max_depth": 7}  # the user's --max-depth wins
+    assert bounds_for(model, None, 7)["max_depth"] == 7
     z = check_z3(model, **b)
     from capmodel.engines.z3_engine import compare
     assert compare(e, z) == []
@@ -181,7 +182,7 @@ def test_z3_alone_takes_its_depth_from_a_capped_explicit_pass():
     model = model_of("specs/cp.cap")
     e = explicit.check(model, stop_when_decided=False)
     assert e.stats.complete
-    assert bounds_for(model, None, None) == {"diameter": e.stats.depth}
+    assert bounds_for(model, None, None)["diameter"] == e.stats.depth
 
 
 def test_z3_progress_follows_the_explicit_engines_rules(capsys):

@@ -41,7 +41,7 @@ GENERATED = "generated lemmas"  # the one lemma the generated ones are checked a
 GENERATE_BUDGET = 20.0  # seconds for generating lemmas, within --timeout
 BOTH_GENERATE_BUDGET = 0.5  # the same for --engine both, where the explicit verdicts are already exhaustive,
 BOTH_GENERATE_STATES = 5_000  # ... and only when the explicit engine stored at most this many states
-DIAMETER_PASS_STATES = 20_000  # the capped explicit pass that gives --engine z3 its BMC depth
+DIAMETER_PASS_STATES = 50_000  # the capped explicit pass that gives --engine z3 its BMC depth
 
 __all__ = ["check_z3", "compare", "check_lemmas_explicit", "words", "Z3PropertyResult", "Z3Result",
            "UnsupportedConstruct", "PROVED", "BOUNDED", "NOT_INDUCTIVE", "DEFAULT_DEPTH"]
@@ -91,7 +91,7 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
              timeout: float | None = None, lemmas: Sequence[Condition] = (), diameter: int | None = None,
              induction_k: int = DEFAULT_INDUCTION_K, prove: bool = True, logic: str = Z.DEFAULT_LOGIC,
              stop_when_decided: bool = True, progress: Callable[[str], None] | None = None,
-             generate: float | None = GENERATE_BUDGET, bound_from: str | None = None) -> Z3Result:
+             generate: float | None = None, bound_from: str | None = None) -> Z3Result:
     """Check the model's invariants (those named in `properties`, or all), its
     reachable conditions, deadlocks and the lemmas with Z3.
 
@@ -104,7 +104,8 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     every property and reachable condition is decided, and deadlocks are then
     left unchecked past the base case (result.deadlock_depth says how deep they
     were checked; None when induction proved there are none).
-    With `generate` (seconds, None or 0 for none) and no lemma given, lemmas are first generated
+    With `generate` (seconds; None, the default, for none: the commands pass
+    GENERATE_BUDGET, see bounds_for) and no lemma given, lemmas are first generated
     from the model's own terms (z3_lemmas.py) within that budget, and then
     checked exactly as a user's lemmas are: a property is PROVED with them only
     when the base case and the inductive step say so.
@@ -484,14 +485,17 @@ def bounds_for(model: Model, explicit_result: CheckResult | None, max_depth: int
     lemmas tried within BOTH_GENERATE_BUDGET seconds where the explicit run was
     small (BOTH_GENERATE_STATES).
     z3 alone: BMC to the diameter of a capped explicit pass (DIAMETER_PASS_STATES
-    states) when that pass completes, else DEFAULT_DEPTH."""
+    states) when that pass completes, else DEFAULT_DEPTH; lemmas generated
+    within GENERATE_BUDGET seconds."""
+    if explicit_result is None and max_depth is not None:
+        return {"max_depth": max_depth, "generate": GENERATE_BUDGET}
     if max_depth is not None:
         return {"max_depth": max_depth}
     if explicit_result is None:
-        from . import search
-
-        capped = search.check(model, max_states=DIAMETER_PASS_STATES, stop_when_decided=False)
-        return {"diameter": diameter_of(capped)}
+        # the Python engine without symmetry: at 7 nodes, compiling the C
+        # engine or building the symmetry group took 20-70 s of a 5 s proof
+        capped = explicit.check(model, max_states=DIAMETER_PASS_STATES, stop_when_decided=False)
+        return {"diameter": diameter_of(capped), "generate": GENERATE_BUDGET}
     if not explicit_result.stats.complete:
         return {"diameter": diameter_of(explicit_result)}
     traces = [p.trace for p in [*explicit_result.properties, *explicit_result.reachables] if p.trace is not None]
