@@ -375,6 +375,10 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     if timed_out:
         result.notes.append(f"the time budget of {timeout:g} s ran out; BMC had checked every depth up to "
                             f"{depth}")
+    elif result.bound_source == "explicit counterexamples" and any(p.verdict == BOUNDED for p in result.properties):
+        result.notes.append(f"BMC went only as deep as the longest explicit counterexample or witness ({bound} "
+                            "steps), to cross-check it: the explicit engine explored every state, and its "
+                            "verdicts stand")
     elif result.bound_source == "diameter" and any(p.verdict == BOUNDED for p in result.properties):
         result.notes.append(f"depth {bound} is the diameter the explicit engine measured: no reachable state "
                             "is further from the initial state")
