@@ -85,7 +85,8 @@ def verify(spec, properties: Sequence[str] | None = None, *, max_states: int | N
         require_z3()  # a message naming the extra, not "No module named 'z3'"
         from .engines import z3_engine
 
-        result = z3_engine.check_z3(model, properties=wanted, max_depth=max_depth, timeout=timeout)
+        result = z3_engine.check_z3(model, properties=wanted, timeout=timeout,
+                                    **z3_engine.bounds_for(model, None, max_depth))
     else:
         from .engines import search
 

@@ -72,6 +72,7 @@ class Progress:
         self.live = None
         self.label = label  # what is being explored, before the line: `cp.cap, under a partition: `
         self.next_piped = self.PIPED_EVERY
+        self.started = time.perf_counter()
 
     def phase(self, label: str) -> "Progress":
         """The same display for a new search (whose clock starts at 0 again), told as `label`."""
@@ -79,10 +80,18 @@ class Progress:
         return self
 
     def __call__(self, states: int, depth: int, seconds: float) -> None:
+        self.show(f"exploring: {states:,} states, depth {depth}, {states / seconds:,.0f} states/s, {seconds:.0f} s"
+                  if seconds else "", seconds)
+
+    def say(self, text: str) -> None:
+        """A line from an engine that counts no states (Z3's depth, induction round), timed from the start."""
+        seconds = time.perf_counter() - self.started
+        self.show(f"{text}, {seconds:.0f} s", seconds)
+
+    def show(self, line: str, seconds: float) -> None:
         if not self.enabled or seconds < 1.0:
             return
-        line = (f"{self.label}exploring: {states:,} states, depth {depth}, {states / seconds:,.0f} states/s, "
-                f"{seconds:.0f} s")
+        line = f"{self.label}{line}"
         if not self.terminal:
             if seconds >= self.next_piped:
                 self.next_piped = seconds + self.PIPED_EVERY
@@ -329,10 +338,10 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
         if engine in ("z3", "both") and not stopped:
             from .engines import z3_engine
 
+            z3_progress = Progress(enabled=not as_json and not quiet)
             try:
-                z3_result = z3_engine.check_z3(
-                    model, properties=wanted, max_depth=max_depth, timeout=timeout,
-                    diameter=z3_engine.diameter_of(result) if result is not None else None)
+                z3_result = z3_engine.check_z3(model, properties=wanted, timeout=timeout, progress=z3_progress.say,
+                                               **z3_engine.bounds_for(model, result, max_depth))
             except z3_engine.UnsupportedConstruct as err:
                 fail(kind, f"{path}: the Z3 engine cannot translate this model: {err}", code="z3_unsupported",
                      file=path)
@@ -341,6 +350,8 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
                 if result is None:
                     result = explicit.interrupted_before_search(model, wanted, time.perf_counter() - started)
                     result.engine = "z3"
+            finally:
+                z3_progress.close()
             stopped = stopped or interrupted(z3_result)
             if result is not None and z3_result is not None:
                 disagreements = z3_engine.compare(result, z3_result)

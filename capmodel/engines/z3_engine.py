@@ -37,6 +37,11 @@ VERDICT_WORDS = {PROVED: "PROVED", BOUNDED: "NO COUNTEREXAMPLE UP TO DEPTH {dept
 
 DEFAULT_DEPTH = 20  # BMC bound when neither --max-depth nor the explicit engine's diameter is known
 DEFAULT_INDUCTION_K = 2
+GENERATED = "generated lemmas"  # the one lemma the generated ones are checked as (a name no spec can give)
+GENERATE_BUDGET = 20.0  # seconds for generating lemmas, within --timeout
+BOTH_GENERATE_BUDGET = 0.5  # the same for --engine both, where the explicit verdicts are already exhaustive,
+BOTH_GENERATE_STATES = 5_000  # ... and only when the explicit engine stored at most this many states
+DIAMETER_PASS_STATES = 50_000  # the capped explicit pass that gives --engine z3 its BMC depth
 
 __all__ = ["check_z3", "compare", "check_lemmas_explicit", "words", "Z3PropertyResult", "Z3Result",
            "UnsupportedConstruct", "PROVED", "BOUNDED", "NOT_INDUCTIVE", "DEFAULT_DEPTH"]
@@ -64,9 +69,10 @@ class Z3Result(CheckResult):
     notes: list[str] = field(default_factory=list)  # what the engine wants a reader to know
     bmc_depth: int = -1  # every depth up to this was checked
     bmc_bound: int = 0  # the depth BMC was asked to reach
-    bound_source: str = ""  # --max-depth | diameter | default
+    bound_source: str = ""  # --max-depth | diameter | default | explicit counterexamples
     deadlock_depth: int | None = -1  # deadlocks checked at every depth up to this; None: proved absent
     timed_out: bool = False
+    generated: list[str] = field(default_factory=list)  # `lemma` lines of the generated lemmas the proof used
 
     @property
     def failed(self) -> bool:
@@ -77,13 +83,15 @@ class Z3Result(CheckResult):
     def to_json(self) -> dict[str, Any]:
         return {**super().to_json(), "lemmas": [lem.to_json() for lem in self.lemmas], "notes": self.notes,
                 "bmc": {"depth": self.bmc_depth, "bound": self.bmc_bound, "bound_from": self.bound_source,
-                        "timed_out": self.timed_out, "deadlocks_checked_to": self.deadlock_depth}}
+                        "timed_out": self.timed_out, "deadlocks_checked_to": self.deadlock_depth},
+                "generated_lemmas": self.generated}
 
 
 def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: int | None = None,
              timeout: float | None = None, lemmas: Sequence[Condition] = (), diameter: int | None = None,
              induction_k: int = DEFAULT_INDUCTION_K, prove: bool = True, logic: str = Z.DEFAULT_LOGIC,
-             stop_when_decided: bool = True, progress: Callable[[str], None] | None = None) -> Z3Result:
+             stop_when_decided: bool = True, progress: Callable[[str], None] | None = None,
+             generate: float | None = None, bound_from: str | None = None) -> Z3Result:
     """Check the model's invariants (those named in `properties`, or all), its
     reachable conditions, deadlocks and the lemmas with Z3.
 
@@ -96,6 +104,11 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     every property and reachable condition is decided, and deadlocks are then
     left unchecked past the base case (result.deadlock_depth says how deep they
     were checked; None when induction proved there are none).
+    With `generate` (seconds; None, the default, for none: the commands pass
+    GENERATE_BUDGET, see bounds_for) and no lemma given, lemmas are first generated
+    from the model's own terms (z3_lemmas.py) within that budget, and then
+    checked exactly as a user's lemmas are: a property is PROVED with them only
+    when the base case and the inductive step say so.
     Raises UnsupportedConstruct (a ValueError with a message naming the construct)
     when the model uses something the translation cannot express."""
     started = time.perf_counter()
@@ -112,7 +125,54 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
         bound, result.bound_source = diameter, "diameter"
     else:
         bound, result.bound_source = DEFAULT_DEPTH, "default"
+    result.bound_source = bound_from or result.bound_source
     result.bmc_bound = bound
+
+    proved: dict[str, str] = {}  # goal name -> method
+    ctis: dict[str, Any] = {}
+    timed_out = False
+
+    # 0. The variables stay within their domains: the model builder's promise.
+    #    Checked once for every depth: by the interval analysis, and for the few updates it
+    #    cannot clear (a counter's `+ 1`) by one query over a single state.
+    #    Only when that fails does BMC look for a path that leaves a domain.
+    #    (A step query over two states here took 1.1 s at 7 nodes.)
+    #    The initial state is checked here too: one outside the domains is not
+    #    proved anything about; BMC finds it at depth 0 and the report says so.
+    starts_inside = all(0 <= v.initial < v.size for v in model.variables)
+    if starts_inside and tr.escape is None:
+        proved["domain"] = "interval analysis"
+    elif starts_inside:
+        probe = tr.solver(logic)
+        probe.add(tr.escape)
+        deadline.arm(probe)
+        answer = probe.check()
+        if answer == Z.UNSAT:
+            proved["domain"] = "induction k=1"
+        else:
+            timed_out = answer == Z.UNKNOWN
+            if timed_out:
+                deadline.give_up(probe.reason_unknown())
+
+    # 0b. Lemmas generated from the model's own terms, when some property is
+    #     to be proved and the user wrote no lemma (a user's lemmas are their
+    #     proof: its counterexamples to induction are what they need to see).
+    #     From here on the generated ones are lemmas like the user's.
+    generated = None
+    if prove and generate and invariants and not lemmas and not timed_out:
+        from .z3_lemmas import generate_lemmas
+
+        # at most half of what --timeout leaves: BMC must still have its turn
+        budget = Deadline(generate if deadline.end is None else
+                          max(0.0, min(generate, (deadline.end - time.perf_counter()) / 2)))
+        facts = [tr.domain] if "domain" in proved else []
+        generated = generate_lemmas(model, tr, invariants, budget, logic=logic, facts=facts, say=say)
+        # Checked as one lemma, their conjunction: one inductive-step query for
+        # all of them instead of one each (sync.cap: 55 of them, 3.8 s of CPU -> ...)
+        if generated.lemmas:
+            lemmas = lemmas + [Condition(GENERATED, X.and_(*[c.expr for c in generated.lemmas]),
+                                         "generated lemmas")]
+        result.notes.append(generated.summary())
 
     # Goals: what BMC looks for. Names are unique across kinds by their prefix.
     def goal_name(kind: str, name: str) -> str:
@@ -138,31 +198,23 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     domain = Goal("domain", "domain", Z.Not(tr.domain))
     good["domain"] = ("domain", tr.domain)
 
-    bmc = BMC(tr, logic, tag="bmc_")
-    proved: dict[str, str] = {}  # goal name -> method
-    ctis: dict[str, Any] = {}
-    timed_out = False
-
-    # 0. The variables stay within their domains: the model builder's promise.
-    #    Checked once for every depth (the initial state is within them by
-    #    construction): by the interval analysis, and for the few updates it
-    #    cannot clear (a counter's `+ 1`) by one query over a single state.
-    #    Only when that fails does BMC look for a path that leaves a domain.
-    #    (A step query over two states here took 1.1 s at 7 nodes.)
-    if tr.escape is None:
-        proved["domain"] = "interval analysis"
-    else:
+    if "domain" not in proved:
+        goals.append(domain)
+    # Every term the translation cut to the width the interval analysis gave it
+    # (terms of the model, the conditions and the generated lemmas, all
+    # translated by now) loses no bit in a state within the domains.
+    if tr.lossy is not None and not timed_out:
         probe = tr.solver(logic)
-        probe.add(tr.escape)
+        probe.add(tr.domain, tr.lossy)
         deadline.arm(probe)
         answer = probe.check()
         if answer == Z.UNKNOWN:
             deadline.give_up(probe.reason_unknown())
-        if answer == Z.UNSAT:
-            proved["domain"] = "induction k=1"
-        else:
-            goals.append(domain)
-            timed_out = answer == Z.UNKNOWN
+        if answer == Z.SAT:
+            raise UnsupportedConstruct("a term does not fit the bit width its interval analysis gave it "
+                                       "(a bug in capmodel's Z3 translation, not in the spec)")
+        timed_out = answer == Z.UNKNOWN
+    bmc = BMC(tr, logic, tag="bmc_")
 
     # 1. k-induction, each k after its base case (BMC up to depth k-1).
     if prove and not timed_out:
@@ -192,13 +244,33 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
             if all(c.name in proved for c in candidates if c.kind in ("property", "lemma")):
                 break
 
+    # 1b. A generated lemma that induction did not prove is of no use (and no
+    #     user asked about it): it is dropped, not searched for by BMC.
+    if generated is not None:
+        name = goal_name("lemma", GENERATED)
+        if name in proved:
+            result.generated = [f"lemma {c.name}: {generated.texts[c.name]}" if generated.texts.get(c.name)
+                                else f"# lemma {c.name} has no wording in the spec language: {c.expr!r}"
+                                for c in generated.lemmas]
+        else:
+            goals = [g for g in goals if g.name != name]
+            good.pop(name, None)
+        lemmas = [c for c in lemmas if c.name != GENERATED]
+
     # 2. BMC up to the bound for whatever is still open, knowing what was proved.
     for n in proved:
         bmc.assert_invariant(good[n][1])
     rest = [g for g in goals if g.name not in proved]
     essential = {g.name for g in rest if g.kind in ("violation", "witness", "lemma")}
     if not timed_out:
-        st = bmc.run(rest, bound, deadline, on_depth=lambda t: say(f"z3: BMC depth {t} checked"),
+        last = [time.perf_counter()]
+
+        def on_depth(t: int) -> None:
+            now = time.perf_counter()
+            say(f"z3: BMC depth {t} of {bound} checked ({now - last[0]:.1f} s for it)")
+            last[0] = now
+
+        st = bmc.run(rest, bound, deadline, on_depth=on_depth,
                      essential=essential if stop_when_decided else None)
         timed_out = st.timed_out
     st = bmc.status
@@ -309,6 +381,10 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     elif timed_out:
         result.notes.append(f"the time budget of {timeout:g} s ran out; BMC had checked every depth up to "
                             f"{depth}")
+    elif result.bound_source == "explicit counterexamples" and any(p.verdict == BOUNDED for p in result.properties):
+        result.notes.append(f"BMC went only as deep as the longest explicit counterexample or witness ({bound} "
+                            "steps), to cross-check it: the explicit engine explored every state, and its "
+                            "verdicts stand")
     elif result.bound_source == "diameter" and any(p.verdict == BOUNDED for p in result.properties):
         result.notes.append(f"depth {bound} is the diameter the explicit engine measured: no reachable state "
                             "is further from the initial state")
@@ -408,6 +484,39 @@ def check_lemmas_explicit(model: Model, lemmas: Sequence[Condition], *, max_stat
     probe = dataclasses.replace(model, invariants=lemmas, reachables=[], lemmas=[])
     res = explicit.check(probe, max_states=max_states, stop_when_decided=True)
     return res.properties
+
+
+def bounds_for(model: Model, explicit_result: CheckResult | None, max_depth: int | None) -> dict[str, Any]:
+    """check_z3's depth and lemma budget for `verify --engine z3` (no explicit
+    result) and `--engine both` (its result).
+
+    both, explicit run complete: its verdicts are the exhaustive ones, so Z3
+    only cross-checks them: BMC as deep as the longest explicit counterexample
+    or witness (the same length must come out), and a proof with generated
+    lemmas tried within BOTH_GENERATE_BUDGET seconds where the explicit run was
+    small (BOTH_GENERATE_STATES).
+    z3 alone: BMC to the diameter of a capped explicit pass (DIAMETER_PASS_STATES
+    states) when that pass completes, else DEFAULT_DEPTH; lemmas generated
+    within GENERATE_BUDGET seconds."""
+    if explicit_result is None and max_depth is not None:
+        return {"max_depth": max_depth, "generate": GENERATE_BUDGET}
+    if max_depth is not None:
+        return {"max_depth": max_depth}
+    if explicit_result is None:
+        # the Python engine without symmetry: at 7 nodes, compiling the C
+        # engine or building the symmetry group took 20-70 s of a 5 s proof
+        capped = explicit.check(model, max_states=DIAMETER_PASS_STATES, stop_when_decided=False)
+        return {"diameter": diameter_of(capped), "generate": GENERATE_BUDGET}
+    if not explicit_result.stats.complete:
+        return {"diameter": diameter_of(explicit_result)}
+    traces = [p.trace for p in [*explicit_result.properties, *explicit_result.reachables] if p.trace is not None]
+    if explicit_result.deadlock is not None:
+        traces.append(explicit_result.deadlock)
+    # generating lemmas re-explores the states: only where they are few is it worth its time here
+    small = explicit_result.stats.states <= BOTH_GENERATE_STATES
+    # (and induction without them rarely proves anything the explicit run did not already settle)
+    return {"max_depth": max((len(t.steps) for t in traces), default=0), "prove": small, "induction_k": 1,
+            "generate": BOTH_GENERATE_BUDGET if small else None, "bound_from": "explicit counterexamples"}
 
 
 def diameter_of(result: CheckResult) -> int | None:

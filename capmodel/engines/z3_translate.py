@@ -155,6 +155,14 @@ class Translation:
     _steps: dict[tuple[str, int], StepVars] = field(default_factory=dict)
 
     @property
+    def lossy(self) -> z3.BoolRef | None:
+        """Over s: some cut made so far, to the width the interval analysis gave
+        a term, loses a bit (None: no term was cut). Within the domains this must
+        be unsatisfiable; check_z3 asks, after translating every condition."""
+        cuts = self.translator.cuts
+        return _or(list(cuts), self.ctx) if cuts else None
+
+    @property
     def ctx(self) -> z3.Context:
         return self.sel.ctx
 
@@ -216,12 +224,18 @@ def _bits(i: Interval) -> int:
     return magnitude + 1
 
 
-def _fit(t: z3.BitVecRef, width: int) -> z3.BitVecRef:
-    """t at another width: sign-extended, or cut when its value is known to fit."""
+def _fit(t: z3.BitVecRef, width: int, cuts: list | None = None) -> z3.BitVecRef:
+    """t at another width: sign-extended, or cut when the interval analysis says
+    its value fits. Each cut is recorded in `cuts` as the condition "this cut
+    loses a bit" (the bits cut off and the new sign bit are not all equal), so
+    that the analysis is checked, not trusted (Translation.lossy)."""
     have = t.size()
     if have < width:
         return z3.SignExt(width - have, t)
     if have > width:
+        if cuts is not None:
+            top = z3.Extract(have - 1, width - 1, t)
+            cuts.append(z3.And(top != 0, top != z3.BitVecVal(-1, have - width + 1, t.ctx)))
         return z3.Extract(width - 1, 0, t)
     return t
 
@@ -269,6 +283,7 @@ class _Terms:
         self.terms: list[z3.ExprRef] = []  # number -> Z3 term
         self.ints: dict[int, z3.BitVecRef] = {}  # number -> the term as an integer
         self.bools: dict[int, z3.BoolRef] = {}  # number -> the term as a boolean
+        self.cuts: list[z3.BoolRef] = []  # over the state: "this cut to a narrower width loses a bit"
 
     def width(self, e: Expr, where: str) -> int:
         if e.op == "var":
@@ -337,7 +352,7 @@ class _Terms:
             if e.type == BOOL:
                 return _ite(c, self.as_bool(a[1], where), self.as_bool(a[2], where))
             w = self.width(e, where)
-            return _ite(c, _fit(self.as_int(a[1], where), w), _fit(self.as_int(a[2], where), w))
+            return _ite(c, _fit(self.as_int(a[1], where), w, self.cuts), _fit(self.as_int(a[2], where), w, self.cuts))
         if op == "b2i":
             return _ite(self.as_bool(a[0], where), z3.BitVecVal(1, 2, self.ctx), z3.BitVecVal(0, 2, self.ctx))
         if op in ("eq", "ne", "lt", "le"):
@@ -350,11 +365,13 @@ class _Terms:
         w = self.width(e, where)
         if op == "popcount":
             x = self.as_int(a[0], where)  # non-negative: RangeAnalysis refuses the rest
-            return z3.Sum([z3.ZeroExt(w - 1, z3.Extract(i, i, x)) for i in range(x.size())])
+            # summed wide enough for every bit, then cut (and the cut checked) to w
+            need = max(w, _bits(Interval(0, x.size())))
+            return _fit(z3.Sum([z3.ZeroExt(need - 1, z3.Extract(i, i, x)) for i in range(x.size())]), w, self.cuts)
         if op == "lowbit":  # x & -x, one bit wider so that -x cannot overflow
             x = self.as_int(a[0], where)
             x = _fit(x, max(w, x.size() + 1))
-            return _fit(x & -x, w)
+            return _fit(x & -x, w, self.cuts)
         x, y = self._common(a, where, at_least=w)
         if op == "add":
             r = x + y
@@ -368,7 +385,7 @@ class _Terms:
             r = x & ~y
         else:
             raise UnsupportedConstruct(f"{where}: the Z3 translation does not know the IR operator {op!r}")
-        return _fit(r, w)
+        return _fit(r, w, self.cuts)
 
 
 def variable_widths(model: Model, extra: list[Condition] = ()) -> tuple[list[int], RangeAnalysis]:
@@ -434,7 +451,7 @@ def translate(model: Model, extra: list[Condition] = ()) -> Translation:
         nxt: z3.ExprRef = x
         for k, value in reversed(updated.get(i, [])):
             where = f"the update of {model.variables[i].name} by {instances[k].name}"
-            nxt = _ite(chosen[k], _fit(terms.as_int(value, where), widths[i]), nxt)
+            nxt = _ite(chosen[k], _fit(terms.as_int(value, where), widths[i], terms.cuts), nxt)
         frame.append(s2[i] == nxt)
     enabled = _or([_and([c, g], ctx) for c, g in zip(chosen, guards)], ctx)
     transition = _and([enabled, *frame], ctx)

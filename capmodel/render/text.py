@@ -209,6 +209,9 @@ def report(result: CheckResult, file: str, diagrams: dict[str, str] | None = Non
         out += ["", unchecked_line(unchecked)]
     for note in getattr(result, "notes", []):
         out += ["", f"note: {note}"]
+    if getattr(result, "generated", None):
+        out += ["", "lemmas generated from the model's own terms and proved; the proof used them "
+                "(paste them into the spec to keep them):"] + [f"  {line}" for line in result.generated]
     if result.stats.complete and result.unfired:
         out += ["", "actions that never fired: " + ", ".join(result.unfired)]
     further = going_further(result)

@@ -1,0 +1,155 @@
+"""Lemmas no one wrote: candidates from invgen.py, kept by Z3 when inductive.
+
+generate_lemmas() runs the pipeline of issue 15:
+  1. candidates from templates over the model's own atoms, filtered on the
+     states a breadth-first search reaches (all of them when they fit);
+  2. Houdini in Z3 (induction.houdini): the largest inductive subset;
+  3. of it, what the properties' proof needs (unsatisfiable cores);
+  4. those, one lemma per template family, handed back as Conditions.
+Nothing here is trusted: the caller (z3_engine.check_z3) checks the lemmas
+exactly as a user's, base case and inductive step, and a property is PROVED
+only when that check says so.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from ..ir import expr as X
+from ..ir.model import Condition, Model
+from ..ir.pycompile import compile_predicate, compile_successors
+from . import invgen
+from . import z3_translate as Z
+from .bmc import Deadline, OutOfTime
+from .induction import houdini, support
+
+GENERATED_PREFIX = "gen_"
+
+
+@dataclass
+class Generated:
+    lemmas: list[Condition] = field(default_factory=list)  # one per family, in the order found
+    texts: dict[str, str | None] = field(default_factory=dict)  # name -> spec-language text, None if unsayable
+    candidates: int = 0  # after the filter on reachable states
+    inductive: int = 0  # the largest inductive subset, properties included
+    sample: int = 0  # states the candidates were filtered on
+    sample_complete: bool = False
+    seconds: float = 0.0
+    timed_out: bool = False
+    budget: float = 0.0
+    provable: int = 0  # properties in the inductive set
+    candidates_list: list = field(default_factory=list, repr=False)
+
+    def summary(self) -> str:
+        if self.timed_out:
+            return (f"lemmas generated: none, the {self.budget:g} s for generating them ran out "
+                    f"({self.candidates:,} candidates, {self.sample:,} reachable states)")
+        sample = f"{self.sample:,} reachable states" + (" (all of them)" if self.sample_complete else "")
+        used = (f"the proof uses {len(self.lemmas)} of them" if self.lemmas else
+                "the properties need none of them" if self.provable else
+                "with them no property is inductive (a counterexample to induction says why)")
+        return (f"lemmas generated: {self.candidates:,} candidates held on {sample}, "
+                f"{self.inductive:,} of them inductive; {used} ({self.seconds:.1f} s)")
+
+
+def generate_lemmas(model: Model, tr: Z.Translation, invariants: list[Condition], deadline: Deadline, *,
+                    logic: str = Z.DEFAULT_LOGIC, facts: list = (), max_states: int | None = None,
+                    say: Callable[[str], None] = lambda _m: None) -> Generated:
+    started = time.perf_counter()
+    out = Generated(budget=round(max(0.0, deadline.end - started), 1) if deadline.end is not None else 0.0)
+    try:
+        needed = _search(model, tr, invariants, deadline, logic, facts, max_states, say, out)
+    except OutOfTime:
+        needed = None
+    out.seconds = time.perf_counter() - started
+    if not needed:
+        out.timed_out = out.timed_out or needed is None
+        return out
+    candidates = out.candidates_list
+    families: dict[tuple, list[int]] = {}
+    for i in needed:
+        families.setdefault(candidates[i].family, []).append(i)
+    for n, members in enumerate(families.values(), start=1):
+        name = f"{GENERATED_PREFIX}{n}"
+        expr = X.and_(*[candidates[i].expr for i in members])
+        out.lemmas.append(Condition(name, expr, "generated lemma"))
+        parts = [_words(model, tr, candidates[i].expr) for i in members]
+        out.texts[name] = None if None in parts else " and ".join(
+            p if len(parts) == 1 else f"({p})" for p in parts)
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out: Generated) -> list[int] | None:
+    """Steps 1-4: the indices of the candidates (out.candidates_list) the proof
+    needs; [] when no property can be proved; None when time ran out."""
+    tick = deadline.remaining_ms  # raises OutOfTime once the budget is spent
+    max_states = invgen.DEFAULT_SAMPLE if max_states is None else max_states
+    states, out.sample_complete = invgen.explore(model, max_states, tick)
+    out.sample = len(states)
+    say(f"z3: generating lemmas from {len(states):,} reachable states")
+    # only atoms a `lemma` line can word: the proof is the user's to keep
+    candidates = out.candidates_list = invgen.generate(
+        model, states, tick, sayable=lambda atom: _words(model, tr, atom) is not None)
+    out.candidates = len(candidates)
+    # the properties join as candidates, where they hold on the sample
+    props = [c for c in invariants if all(map(compile_predicate(c.expr), states))]
+    if not props:  # every property fails on a reachable state: nothing to prove
+        return []
+    exprs = [c.expr for c in candidates] + [c.expr for c in props]
+    tick()
+    say(f"z3: Houdini over {len(exprs):,} candidates")
+    goods = [tr.translator.as_bool(e, f"candidate {i}") for i, e in enumerate(exprs)]
+    successors = compile_successors(model)
+    failing = invgen.failing_test(exprs)
+
+    def more_broken(state, active):
+        return invgen.broken_after(state, successors, failing)
+
+    inductive = houdini(tr, goods, deadline, logic, facts=facts, more_broken=more_broken,
+                        on_round=lambda r, n: say(f"z3: Houdini round {r}: {n:,} candidates left"))
+    if inductive is None:
+        return None
+    out.inductive = len(inductive)
+    goals = [k for k, i in enumerate(inductive) if i >= len(candidates)]
+    out.provable = len(goals)
+    if not goals:
+        return []
+    needed = support(tr, [goods[i] for i in inductive], goals, deadline, logic, facts=facts)
+    if needed is None:
+        return None
+    return [inductive[k] for k in needed if inductive[k] < len(candidates)]
+
+
+MAX_SUBSETS = 40  # `at least k of n` is written out as its k-subsets when there are at most this many
+
+
+def _words(model: Model, tr: Z.Translation, e) -> str | None:
+    """A candidate in the spec's condition syntax, or None where some part has no wording.
+    Whole first (z3_chc's renderer reads `a implies b` best), then part by part:
+    a count `at least k of these` becomes the disjunction of its k-subsets."""
+    from .z3_chc import render_lemma  # the spec-language wording of a z3 formula
+
+    whole = render_lemma(model, tr.translator.as_bool(e, "generated lemma"), tr.s)
+    if whole is not None or e.op not in ("or", "not", "le"):
+        return whole
+    if e.op == "or":
+        parts = [_words(model, tr, a) for a in e.args]
+        return None if None in parts else " or ".join(f"({p})" for p in parts)
+    if e.op == "not":
+        inner = _words(model, tr, e.args[0])
+        return None if inner is None else f"not ({inner})"
+    members = invgen.counted(e)
+    if members is None:
+        return None
+    k, atoms = members
+    if math.comb(len(atoms), k) > MAX_SUBSETS:
+        return None
+    words = [_words(model, tr, a) for a in atoms]
+    if None in words:
+        return None
+    return " or ".join("(" + " and ".join(f"({words[i]})" for i in chosen) + ")"
+                       for chosen in itertools.combinations(range(len(atoms)), k))

@@ -1,0 +1,200 @@
+"""Lemmas generated from the model's own terms (engines/invgen.py, z3_lemmas.py):
+they prove what holds, they never prove what is violated, the proof's lemmas
+are `lemma` lines a user can paste into the spec, and a run is deterministic.
+
+Budgets are generous (the machine is shared): these tests are about verdicts,
+never about time (bench/z3_generated.py measures that)."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from capmodel.engines import explicit, invgen
+from capmodel.engines import z3_translate as Z
+from capmodel.engines.bmc import Deadline
+from capmodel.engines.result import HOLDS, VIOLATED
+from capmodel.engines.z3_engine import PROVED, check_lemmas_explicit, check_z3
+from capmodel.engines.z3_lemmas import generate_lemmas
+from capmodel.ir.pycompile import compile_predicate
+from capmodel.semantics.build import build_model
+from capmodel.syntax.load import load_text
+
+ROOT = Path(__file__).resolve().parent.parent
+BUDGET = 600.0
+
+
+def model_of(path: str):
+    return build_model(load_text((ROOT / path).read_text(), str(ROOT / path)))
+
+
+def bare(model):
+    return dataclasses.replace(model, reachables=[])
+
+
+def test_the_candidates_hold_on_every_state_they_were_filtered_on():
+    model = model_of("specs/cp.cap")
+    states, complete = invgen.explore(model)
+    assert complete and model.initial_state in states
+    candidates = invgen.generate(model, states)
+    assert candidates
+    for c in candidates:
+        test = compile_predicate(c.expr)
+        assert all(test(s) for s in states), c.expr
+
+
+def test_a_capped_sample_says_it_is_not_complete():
+    model = model_of("specs/sync.cap")
+    states, complete = invgen.explore(model, max_states=100)
+    assert len(states) == 100 and not complete
+
+
+@pytest.mark.parametrize("path", ["specs/ap.cap", "specs/cp.cap", "specs/sync.cap"])
+def test_what_holds_is_proved_without_a_lemma_written_by_hand(path):
+    model = bare(model_of(path))
+    assert not model.lemmas
+    e = explicit.check(model, stop_when_decided=False)
+    holds = [p.name for p in e.properties if p.verdict == HOLDS]
+    z = check_z3(model, properties=holds, max_depth=1, generate=BUDGET)
+    assert {p.name: p.verdict for p in z.properties} == {n: PROVED for n in holds}
+    assert z.generated and all(line.startswith("lemma gen_") for line in z.generated)
+
+
+def test_the_generated_lemma_lines_parse_and_prove_the_spec_by_themselves():
+    """Pasted into the spec, the lines parse, every engine finds them true, and
+    Z3 proves the property with them (now as the user's lemmas: no generation)."""
+    path = ROOT / "specs/cp.cap"
+    model = bare(model_of("specs/cp.cap"))
+    z = check_z3(model, max_depth=1, generate=BUDGET)
+    lines = [line for line in z.generated if line.startswith("lemma ")]
+    assert lines and len(lines) == len(z.generated)  # every one has a wording
+    text = path.read_text()
+    end = text.rindex("}")
+    pasted = text[:end] + "".join(f"  {line}\n" for line in lines) + text[end:]
+    with_lemmas = build_model(load_text(pasted, "pasted.cap"))
+    assert [c.name for c in with_lemmas.lemmas] == [line.split(":")[0].split()[1] for line in lines]
+    assert all(p.verdict == HOLDS for p in check_lemmas_explicit(with_lemmas, with_lemmas.lemmas))
+    again = check_z3(bare(with_lemmas), max_depth=1, generate=BUDGET)
+    assert not again.generated  # the user's lemmas now: nothing is generated
+    proved = {p.name for p in z.properties if p.verdict == PROVED}
+    assert proved and proved == {p.name for p in again.properties if p.verdict == PROVED}
+    assert all(m.verdict == PROVED for m in again.lemmas)
+
+
+VIOLATING = ["specs/async.cap", "specs/sync.cap", "specs/split_brain.cap", "specs/semisync_timeout.cap",
+             "specs/cp.cap", "specs/ap.cap"]
+
+
+@pytest.mark.parametrize("path", VIOLATING)
+@pytest.mark.parametrize("sample", [2, 40])
+def test_generated_lemmas_never_make_a_violated_property_proved(path, sample, monkeypatch):
+    """Soundness. With a tiny sample the violated properties hold on it, so they
+    join the candidates, and so do many candidates that are false: only Z3's
+    Houdini loop and the final check stand between them and a wrong PROVED."""
+    model = bare(model_of(path))
+    e = explicit.check(model, stop_when_decided=False)
+    violated = [p.name for p in e.properties if p.verdict == VIOLATED]
+    if not violated:
+        pytest.skip("no violation here")
+    monkeypatch.setattr(invgen, "DEFAULT_SAMPLE", sample)
+    z = check_z3(model, max_depth=8, generate=BUDGET)
+    verdicts = {p.name: p.verdict for p in z.properties}
+    for name in violated:
+        assert verdicts[name] == VIOLATED, (name, verdicts[name])
+    # whatever Z3 kept is true in every reachable state
+    tr = Z.translate(model)
+    g = generate_lemmas(model, tr, model.invariants, Deadline(BUDGET), facts=[tr.domain], max_states=sample)
+    assert all(p.verdict == HOLDS for p in check_lemmas_explicit(model, g.lemmas))
+
+
+def test_a_run_is_deterministic():
+    model = bare(model_of("specs/ap.cap"))
+    one = check_z3(model, max_depth=1, generate=BUDGET).generated
+    two = check_z3(model, max_depth=1, generate=BUDGET).generated
+    assert one == two and one
+
+
+def test_no_time_to_generate_is_said_and_proves_nothing():
+    model = bare(model_of("specs/sync.cap"))
+    z = check_z3(model, properties=["no_acked_write_lost"], max_depth=1, generate=1e-6)
+    assert z.properties[0].verdict != PROVED
+    assert any("ran out" in note for note in z.notes)
+
+
+# ---------------------------------------------------------------- safety checks (issue 15 §4)
+def test_an_initial_state_outside_its_domain_is_reported_not_proved():
+    model = bare(model_of("specs/cp.cap"))
+    broken = dataclasses.replace(model.variables[0], initial=model.variables[0].size)
+    model = dataclasses.replace(model, variables=[broken, *model.variables[1:]])
+    z = check_z3(model, max_depth=1, generate=None)
+    assert z.failed
+    assert any("leaves its declared domain after 0 steps" in note and broken.name in note for note in z.notes)
+
+
+def test_a_term_cut_narrower_than_its_values_is_caught(monkeypatch):
+    """If the interval analysis were wrong, a cut would lose bits silently; the
+    engine checks every cut over the states within the domains instead."""
+    model = bare(model_of("specs/sync.cap"))
+    real = Z.RangeAnalysis._of
+
+    def too_narrow(self, e, where):
+        r = real(self, e, where)
+        return Z.Interval(0, 0) if e.op == "bor" else r  # a union of masks said to be always empty
+
+    monkeypatch.setattr(Z.RangeAnalysis, "_of", too_narrow)
+    with pytest.raises(Z.UnsupportedConstruct, match="bit width"):
+        check_z3(model, max_depth=1, generate=None)
+
+
+def test_every_cut_of_the_shipped_specs_loses_nothing():
+    for path in ["specs/sync.cap", "specs/async.cap", "specs/semisync.cap"]:
+        model = model_of(path)
+        tr = Z.translate(model)
+        for c in [*model.invariants, *model.reachables]:
+            tr.condition(c.name, c.expr)
+        assert tr.lossy is not None  # the check has something to check
+        s = tr.solver()
+        s.add(tr.domain, tr.lossy)
+        assert s.check() == Z.UNSAT
+
+
+# ---------------------------------------------------------------- --engine both / z3 bounds, progress
+def test_both_checks_the_explicit_counterexamples_only_to_their_length():
+    from capmodel.engines.z3_engine import BOTH_GENERATE_STATES, bounds_for
+
+    model = model_of("specs/async.cap")
+    e = explicit.check(model, stop_when_decided=False)
+    lengths = [len(p.trace.steps) for p in [*e.properties, *e.reachables] if p.trace is not None]
+    b = bounds_for(model, e, None)
+    assert b["max_depth"] == max(lengths) < e.stats.depth
+    assert (b["generate"] is not None) == (e.stats.states <= BOTH_GENERATE_STATES)
+    assert bounds_for(model, e, 7) == {"max_depth": 7}  # the user's --max-depth wins
+    assert bounds_for(model, None, 7)["max_depth"] == 7
+    z = check_z3(model, **b)
+    from capmodel.engines.z3_engine import compare
+    assert compare(e, z) == []
+
+
+def test_z3_alone_takes_its_depth_from_a_capped_explicit_pass():
+    from capmodel.engines.z3_engine import bounds_for
+
+    model = model_of("specs/cp.cap")
+    e = explicit.check(model, stop_when_decided=False)
+    assert e.stats.complete
+    assert bounds_for(model, None, None)["diameter"] == e.stats.depth
+
+
+def test_z3_progress_follows_the_explicit_engines_rules(capsys):
+    from capmodel.cli import Progress
+
+    quiet = Progress(enabled=False, terminal=False)
+    quiet.started -= 100
+    quiet.say("z3: BMC depth 3 of 9 checked")
+    piped = Progress(enabled=True, terminal=False)
+    piped.say("z3: too early")  # under a second: nothing
+    piped.started -= 31
+    piped.say("z3: BMC depth 4 of 9 checked")
+    piped.say("z3: BMC depth 5 of 9 checked")  # within 30 s of the last line: nothing
+    err = capsys.readouterr().err.splitlines()
+    assert err == [err[0]] and err[0].startswith("z3: BMC depth 4 of 9 checked, 31 s")
