@@ -115,7 +115,11 @@ def graph(spec, out_dir, max_states, fmt, dot_timeout, as_json):
         report.fail(f"{spec} has more than {max_states} reachable states, too many to draw as a graph",
                     code="too_many_states", hint="make the model smaller (fewer nodes, writes or reads, "
                     "crashes 0 or partitions 0) or raise --max-states")
-    result = explicit.check(model, stop_when_decided=False)
+    try:
+        result = explicit.check_step(model, stop_when_decided=False)
+    except KeyboardInterrupt:
+        report.fail(f"{spec}: interrupted while its counterexamples were found", code="interrupted",
+                    hint="no graph drawn", exit_code=EXIT_INTERRUPTED)
     traces = [p.trace for p in result.properties if p.trace is not None]
     source = graph_to_dot(model, states, edges, traces)
     try:

@@ -54,6 +54,16 @@ def interrupted_before_search(model: Model, properties: list[str] | None, second
     return result
 
 
+def check_step(model: Model, **kwargs) -> CheckResult:
+    """check() as one step of a larger run (a depth pass, a lemma check, the
+    traces of a graph): a Ctrl-C ends that run (KeyboardInterrupt), where
+    check() itself would return its partial result as the whole answer."""
+    result = check(model, **kwargs)
+    if result.stats.bound == INTERRUPTED:
+        raise KeyboardInterrupt
+    return result
+
+
 def check(model: Model, *, properties: list[str] | None = None, max_states: int | None = None,
           max_depth: int | None = None, progress: Progress | None = None,
           stop_when_decided: bool = True, max_memory: int | None = None, symmetry=None) -> CheckResult:

@@ -167,6 +167,8 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
                           max(0.0, min(generate, (deadline.end - time.perf_counter()) / 2)))
         facts = [tr.domain] if "domain" in proved else []
         generated = generate_lemmas(model, tr, invariants, budget, logic=logic, facts=facts, say=say)
+        deadline.interrupted |= budget.interrupted  # a Ctrl-C while generating stops the whole run
+        timed_out = deadline.interrupted
         # Checked as one lemma, their conjunction: one inductive-step query for
         # all of them instead of one each (sync.cap: 55 of them, 3.8 s of CPU -> ...)
         if generated.lemmas:
@@ -482,7 +484,7 @@ def check_lemmas_explicit(model: Model, lemmas: Sequence[Condition], *, max_stat
     if not lemmas:
         return []
     probe = dataclasses.replace(model, invariants=lemmas, reachables=[], lemmas=[])
-    res = explicit.check(probe, max_states=max_states, stop_when_decided=True)
+    res = explicit.check_step(probe, max_states=max_states, stop_when_decided=True)
     return res.properties
 
 
@@ -505,7 +507,7 @@ def bounds_for(model: Model, explicit_result: CheckResult | None, max_depth: int
     if explicit_result is None:
         # the Python engine without symmetry: at 7 nodes, compiling the C
         # engine or building the symmetry group took 20-70 s of a 5 s proof
-        capped = explicit.check(model, max_states=DIAMETER_PASS_STATES, stop_when_decided=False)
+        capped = explicit.check_step(model, max_states=DIAMETER_PASS_STATES, stop_when_decided=False)
         return {"diameter": diameter_of(capped), "generate": GENERATE_BUDGET}
     if not explicit_result.stats.complete:
         return {"diameter": diameter_of(explicit_result)}

@@ -487,8 +487,14 @@ def check_each(queries: list[list[z3.BoolRef]], logic: str, timeout_ms: Callable
     copied back here once every worker is done. The copy is made on one core
     too, so that the answers and models do not depend on the number of cores:
     the solver's choices depend on the terms' ids in their context."""
-    def solve(query: list[z3.BoolRef], ctx: z3.Context):
+    def solve(query: list[z3.BoolRef], ctx: z3.Context, threaded: bool = False):
         s = solver(logic, ctx)
+        if threaded:
+            # Z3 swaps the process's SIGINT handler in and out around each check;
+            # two threads doing so restore each other's, and a stale one then
+            # swallows every later Ctrl-C. Worker threads leave the handler to
+            # Python, and the main thread interrupts their contexts below.
+            s.set("ctrl_c", False)
         s.add(*query)
         ms = timeout_ms()
         if ms is not None:
@@ -506,7 +512,12 @@ def check_each(queries: list[list[z3.BoolRef]], logic: str, timeout_ms: Callable
         answers = list(map(solve, copies, contexts))
     else:
         with ThreadPoolExecutor(max_workers=n) as pool:
-            answers = list(pool.map(solve, copies, contexts))
+            try:
+                answers = list(pool.map(solve, copies, contexts, [True] * len(copies)))
+            except KeyboardInterrupt:
+                for ctx in contexts:  # the workers' checks stop (unknown), and the pool can close
+                    ctx.interrupt()
+                raise
     home = queries[0][0].ctx
     return [(a, None if m is None else m.translate(home), why) for a, m, why in answers]
 
