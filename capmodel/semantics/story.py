@@ -73,6 +73,11 @@ class Story:
             new = writes_in(self.log(after, f) & ~self.log(before, f))
             out["message"] = ", ".join(new)
             out["text"] = f"{m} sends {out['message']} to {f}"
+        elif inst.family == "replicate_noop":
+            f, m = args["follower"], args["master"]
+            new = self.get(after, f"noops[{f}]") & ~self.get(before, f"noops[{f}]")
+            out["message"] = f"no-op of term {new.bit_length()}"
+            out["text"] = f"{m} sends {f} the {out['message']}, written by the leader elected in that term"
         elif inst.family == "ack":
             f = args["follower"]
             held = writes_in(self.log(before, f))
@@ -81,6 +86,9 @@ class Story:
         elif inst.family == "discard_divergent":
             f = args["follower"]
             gone = writes_in(self.log(before, f) & ~self.log(after, f))
+            if self.st.noops is not None:  # elections: no-ops are entries too (noop.py)
+                lost = self.get(before, f"noops[{f}]") & ~self.get(after, f"noops[{f}]")
+                gone += [f"the no-op of term {t}" for t in range(1, lost.bit_length() + 1) if lost >> (t - 1) & 1]
             out["text"] = f"{f} discards {', '.join(gone)}, which {args['master']} does not have"
             out["message"] = "discard " + ", ".join(gone)
         elif inst.family == "crash":
