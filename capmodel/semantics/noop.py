@@ -144,10 +144,10 @@ def ack(st: SystemState, f: int, updates: dict) -> Expr:
     return X.ne(st.noop_acked[f], newest)
 
 
-def acked_leaders_noop(st: SystemState, f: int, m: int, acks_now: dict) -> Expr:
-    """m knows from f's acks that f holds m's no-op."""
+def acked_leaders_noop(st: SystemState, f: int, m: int, step: dict) -> Expr:
+    """m knows from f's acks (counting one given in this `step`'s updates) that f holds m's no-op."""
     return X.and_(X.eq(st.src[f], X.const(m)),
-                  X.eq(acks_now.get(st.noop_acked[f], st.noop_acked[f]), st.nterm[m]))
+                  X.eq(step.get(st.noop_acked[f], st.noop_acked[f]), st.nterm[m]))
 
 
 def add_noop_shipping(st: SystemState, acts: ActionSet, f: int, m: int, linked: Expr, prefix: Expr) -> None:

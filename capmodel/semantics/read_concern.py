@@ -46,12 +46,12 @@ def commit_points(st: SystemState) -> list[Expr] | None:
 
 
 def majority_committed(st: SystemState, m: int, acks_now: dict[int, Expr] | None = None,
-                       acks_now_noop: dict | None = None) -> Expr:
+                       step: dict | None = None) -> Expr:
     """The writes of m's log up to the newest one m knows a majority holds
     (itself and its followers' acks; `acks_now`: acks given in this very
-    step; `acks_now_noop`: the updates of that step, with the no-op it
-    acked). As in Raft, whose commit rule MongoDB's protocol version 1 keeps,
-    only an entry of m's own term moves the point: a write of an older term
+    step; `step`: all that step's updates, with the no-op an ack reports).
+    As in Raft, whose commit rule MongoDB's protocol version 1 keeps, only
+    an entry of m's own term moves the point: a write of an older term
     on a majority may still be overwritten by a node with a newer last term.
     Under elections m's first entry of its term is the no-op it wrote when
     elected, and its majority commits all m held then."""
@@ -66,8 +66,7 @@ def majority_committed(st: SystemState, m: int, acks_now: dict[int, Expr] | None
     if st.noop_acked is not None:
         # m's own no-op (noop.py) on a majority commits every entry before it:
         # the writes of older terms, all m held at its election
-        acks_now = acks_now_noop if acks_now_noop is not None else {}
-        holders = X.sum_(noop.acked_leaders_noop(st, f, m, acks_now) for f in range(st.N) if f != m)
+        holders = X.sum_(noop.acked_leaders_noop(st, f, m, step or {}) for f in range(st.N) if f != m)
         older = X.reduce_or([X.ite(X.lt(st.wterm[i], st.nterm[m]), X.const(1 << i), X.const(0))
                              for i in range(st.W)])
         bits.append(X.ite(X.le(X.const(_majority(st) - 1), holders), older, X.const(0)))
