@@ -12,6 +12,7 @@ from capmodel.config import SystemConfig
 from capmodel.engines import explicit
 from capmodel.ir import expr as X
 from capmodel.ir.model import Action, ActionInstance, Condition, Label, Model, Variable
+from capmodel.ir.pycompile import compile_successors
 from capmodel.semantics.build import build_model
 
 
@@ -28,6 +29,22 @@ def config(**overrides) -> SystemConfig:
 def run(cfg: SystemConfig, **kw):
     model = build_model(cfg)
     return model, explicit.check(model, stop_when_decided=False, **kw)
+
+
+def reachable(model: Model) -> set:
+    """Every reachable state of a small model, by breadth-first search."""
+    succ = compile_successors(model)
+    seen = {model.initial_state}
+    frontier = [model.initial_state]
+    while frontier:
+        nxt = []
+        for s in frontier:
+            for _, t in succ(s):
+                if t not in seen:
+                    seen.add(t)
+                    nxt.append(t)
+        frontier = nxt
+    return seen
 
 
 def verdicts(result) -> dict[str, str]:

@@ -134,3 +134,41 @@ def test_bad_read_concerns(tmp_path, body, code):
     p = subprocess.run([sys.executable, "-m", "capmodel", "check", str(path)], capture_output=True, text=True,
                        cwd=SYSTEMS.parent.parent, timeout=60)
     assert p.returncode == 2 and f"error[{code}]" in p.stdout + p.stderr and "hint:" in p.stdout + p.stderr
+
+
+NEW_PRIMARY_COMMITS = """system new_primary_commits {
+  nodes p, s1, s2
+  replication quorum
+  reads master_only
+  read_concern majority
+  failover elect
+  faults { partitions 1 }
+  workload { writes 1  reads 1  clients 1 }
+  check no_read_of_lost_data
+  reachable the_new_primary_shows_w1: exists r in reads: r.ok and r.saw(w1) and w1.node == p and r.node != p
+}
+"""
+
+
+def test_a_new_primary_commits_older_writes_with_its_election_noop(monkeypatch):
+    """w1 is the only write, of term 0: a new primary's majority read can
+    show it only once a majority holds the no-op the primary wrote on
+    election (semantics/noop.py), its first entry of its own term. Without
+    the no-op's ack in the commit rule it never can."""
+    from capmodel.ir import expr as X
+    from capmodel.semantics import noop
+    from capmodel.syntax.load import load_text
+
+    def reached():
+        _, result = run(load_text(NEW_PRIMARY_COMMITS, "new_primary_commits.cap"))
+        (r,) = result.reachables
+        assert verdicts(result) == {"no_read_of_lost_data": H}
+        return r
+
+    r = reached()
+    assert r.verdict == "reached"
+    families = [s.family for s in r.trace.steps]
+    assert families.index("elect") < families.index("replicate_noop") < families.index("client_read")
+    assert r.trace.steps[0].family == "client_write" and r.trace.steps[0].args["node"] == "p"  # w1, term 0
+    monkeypatch.setattr(noop, "acked_leaders_noop", lambda st, f, m, step: X.FALSE)
+    assert reached().verdict != "reached"

@@ -18,30 +18,14 @@ from hypothesis import strategies as st
 from capmodel.engines import explicit
 from capmodel.ir import expr as X
 from capmodel.ir.model import Action, ActionInstance, Condition, Label, Model, Variable
-from capmodel.ir.pycompile import compile_successors
 from capmodel.ir.symmetry import Declaration, Scalarset, find_symmetry, index_kind
 from capmodel.semantics.build import build_model
 from capmodel.syntax.load import load_spec
 from capmodel.trace import replay
 
-from helpers import chunk_of, config, systems
+from helpers import chunk_of, config, reachable, systems
 
 SPECS = sorted(str(p) for p in Path(__file__).resolve().parent.parent.glob("specs/**/*.cap"))
-
-
-def reachable(model: Model) -> set:
-    succ = compile_successors(model)
-    seen = {model.initial_state}
-    frontier = [model.initial_state]
-    while frontier:
-        nxt = []
-        for s in frontier:
-            for _, t in succ(s):
-                if t not in seen:
-                    seen.add(t)
-                    nxt.append(t)
-        frontier = nxt
-    return seen
 
 
 def summary(result):

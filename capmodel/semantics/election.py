@@ -20,6 +20,11 @@ explores the elections that succeed later anyway. The new term is one more
 than the highest term issued: a majority knows every term a master was
 elected in, so the candidate learns it from its voters.
 
+The winner appends a no-op entry of its new term to its log at once, and
+ships it to its followers like a write (noop.py): a follower that has
+caught up with it has a last entry of the new term, and refuses any
+candidate whose log ends in an older one (Raft, section 5.4.2, Figure 8).
+
 A master that reaches a node of a higher term steps down (it learns the term
 from the reply to its next message); a node that reaches the master of a
 term at least its own follows it.
@@ -28,6 +33,7 @@ from __future__ import annotations
 
 from ..ir import expr as X
 from ..ir.model import Label
+from . import noop
 from .failover import failover_budget
 from .leadership import add_following, end_office, leave_office, set_when, take_office
 from .state import FENCED, FOLLOWER, MASTER, ActionSet, SystemState
@@ -57,6 +63,8 @@ def add_election(st: SystemState, acts: ActionSet) -> None:
                        X.le(X.const(majority), votes(st, c)))
         updates: dict = {}
         new_term = take_office(st, c, updates)
+        if st.noops is not None:
+            noop.elect(st, c, new_term, updates)
         deposed = {}
         for v in range(st.N):
             if v == c:

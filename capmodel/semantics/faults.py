@@ -6,6 +6,7 @@ from itertools import combinations, product
 
 from ..ir import expr as X
 from ..ir.model import Label
+from . import noop
 from .state import FOLLOWER, W_LOST_DOWN, ActionSet, SystemState, client_name
 
 NODE = (("node", "nodes"),)
@@ -21,6 +22,9 @@ def add_crashes(st: SystemState, acts: ActionSet) -> None:
         if st.tracks_positions:
             # a follower loses what it had received but not yet flushed to disk
             updates[st.log[n]] = X.ite(st.is_role(n, FOLLOWER), st.flushed[n], st.log[n])
+            if st.noops is not None:  # and the no-ops after what it loses
+                updates[st.noops[n]] = X.ite(st.is_role(n, FOLLOWER), noop.after_crash(st, n, st.flushed[n]),
+                                             st.noops[n])
         if st.ackd is not None:
             # the acks a master had collected were in its memory
             for f in range(st.N):

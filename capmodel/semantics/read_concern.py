@@ -7,7 +7,8 @@
   point; the majority-commit point is calculated by the primary"): data that
   cannot be rolled back, but possibly stale on a primary that was cut off
   and replaced, or on a new primary that has not committed in its own term
-  yet. The point only moves forward: a follower that moves on to a new
+  yet (a majority does not hold the no-op it wrote on election, noop.py).
+  The point only moves forward: a follower that moves on to a new
   primary does not take back the acks the old one has counted (computing it
   from the current acks made a cut-off primary forget w1 and answer an
   older read than before: monotonic_reads VIOLATED on a single node);
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from ..ir import expr as X
 from ..ir.expr import Expr
+from . import noop
 from .state import FENCED, FOLLOWER, MASTER, SystemState
 
 
@@ -43,12 +45,16 @@ def commit_points(st: SystemState) -> list[Expr] | None:
     return [st._new(f"commit_point[{x}]", 1 << st.W, 0, x) for x in st.nodes]
 
 
-def majority_committed(st: SystemState, m: int, acks_now: dict[int, Expr] | None = None) -> Expr:
+def majority_committed(st: SystemState, m: int, acks_now: dict[int, Expr] | None = None,
+                       step: dict | None = None) -> Expr:
     """The writes of m's log up to the newest one m knows a majority holds
     (itself and its followers' acks; `acks_now`: acks given in this very
-    step). As in Raft, whose commit rule MongoDB's protocol version 1 keeps,
-    only a write of m's own term moves the point: a write of an older term
-    on a majority may still be overwritten by a node with a newer last term."""
+    step; `step`: all that step's updates, with the no-op an ack reports).
+    As in Raft, whose commit rule MongoDB's protocol version 1 keeps, only
+    an entry of m's own term moves the point: a write of an older term
+    on a majority may still be overwritten by a node with a newer last term.
+    Under elections m's first entry of its term is the no-op it wrote when
+    elected, and its majority commits all m held then."""
     ackd = {f: (acks_now or {}).get(f, st.ackd[f]) for f in range(st.N) if f != m}
     bits = []
     for i in range(st.W):
@@ -57,6 +63,13 @@ def majority_committed(st: SystemState, m: int, acks_now: dict[int, Expr] | None
         if st.wterm is not None and st.nterm is not None:
             held = X.and_(held, X.eq(st.wterm[i], st.nterm[m]))
         bits.append(X.ite(held, X.const((1 << (i + 1)) - 1), X.const(0)))  # the log is in write order
+    if st.noop_acked is not None:
+        # m's own no-op (noop.py) on a majority commits every entry before it:
+        # the writes of older terms, all m held at its election
+        holders = X.sum_(noop.acked_leaders_noop(st, f, m, step or {}) for f in range(st.N) if f != m)
+        older = X.reduce_or([X.ite(X.lt(st.wterm[i], st.nterm[m]), X.const(1 << i), X.const(0))
+                             for i in range(st.W)])
+        bits.append(X.ite(X.le(X.const(_majority(st) - 1), holders), older, X.const(0)))
     return X.band(st.log[m], X.reduce_or(bits))
 
 
@@ -64,7 +77,7 @@ def advance_commit(st: SystemState, f: int, m: int, acked: Expr, updates: dict) 
     """Follower f acks `acked` to m: m's commit point moves forward to cover
     what a majority now holds (it never moves back)."""
     if st.commit is not None:
-        updates[st.commit[m]] = X.bor(st.commit[m], majority_committed(st, m, {f: acked}))
+        updates[st.commit[m]] = X.bor(st.commit[m], majority_committed(st, m, {f: acked}, updates))
 
 
 def readable(st: SystemState, n: int) -> Expr:
@@ -80,7 +93,11 @@ def serves_and_refuses(st: SystemState, n: int) -> tuple[Expr, Expr]:
     if st.cfg.read_concern != "linearizable":
         return master, fenced
     others = [f for f in range(st.N) if f != n]
-    confirmed = X.sum_(X.and_(_in_its_term(st, f, n), X.subset(st.log[n], st.ackd[f])) for f in others)
+    # with elections, the read's own no-op also follows the no-op n wrote when
+    # elected: a follower that acks it holds that one too (noop.py)
+    confirmed = X.sum_(X.and_(_in_its_term(st, f, n), X.subset(st.log[n], st.ackd[f]),
+                              noop.holds_leaders_noop(st, f, n) if st.noops is not None else X.TRUE)
+                       for f in others)
     could = X.sum_(_in_its_term(st, f, n) for f in others)
     need = X.const(_majority(st) - 1)
     return (X.and_(master, X.le(need, confirmed)),

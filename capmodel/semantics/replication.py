@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..ir import expr as X
 from ..ir.model import Label
-from . import read_concern
+from . import noop, read_concern
 from .state import FOLLOWER, MASTER, ActionSet, SystemState
 
 PAIR = (("follower", "nodes"), ("master", "nodes"))
@@ -31,13 +31,22 @@ def add_log_shipping(st: SystemState, acts: ActionSet) -> None:
                             st.is_role(m, MASTER), st.connected(f, m))
             missing = X.bdiff(st.log[m], st.log[f])
             prefix = st.is_prefix(st.log[f], st.log[m])
+            write_next = X.ne(missing, X.const(0))
+            if st.noops is not None:  # elections: logs hold no-ops too
+                prefix = X.and_(prefix, noop.within(st, f, m))
+                write_next = X.and_(write_next, X.not_(noop.noop_is_next(st, f, m)))
             acts.add("replicate", PAIR, (fname, mname),
-                     X.and_(linked, prefix, X.ne(missing, X.const(0))),
+                     X.and_(linked, prefix, write_next),
                      {st.log[f]: X.bor(st.log[f], X.lowbit(missing))},
                      Label("replicate", mname, f"{mname} ships its next write to {fname}",
                            mname, fname))
+            if st.noops is not None:
+                noop.add_noop_shipping(st, acts, f, m, linked, prefix)
             kept = st.common_prefix(st.log[f], st.log[m])
-            updates = {st.log[f]: kept}
+            updates = {}
+            if st.noops is not None:
+                kept, updates[st.noops[f]] = noop.discard(st, f, m, kept)
+            updates[st.log[f]] = kept
             if st.ackd is not None:
                 updates[st.ackd[f]] = X.band(st.ackd[f], kept)
             if st.tracks_positions:
@@ -53,9 +62,12 @@ def add_log_shipping(st: SystemState, acts: ActionSet) -> None:
                 # diverged must discard first, as a rejoining PostgreSQL primary
                 # is rewound (pg_rewind) before it can stream from the new one
                 acked_now = {st.ackd[f]: acked}
+                news = X.ne(st.ackd[f], acked)
+                if st.noops is not None:
+                    news = X.or_(news, noop.ack(st, f, acked_now))
                 read_concern.advance_commit(st, f, m, acked, acked_now)
                 acts.add("ack", PAIR, (fname, mname),
-                         X.and_(linked, prefix, X.ne(st.ackd[f], acked)), acked_now,
+                         X.and_(linked, prefix, news), acked_now,
                          Label("ack", fname, f"{fname} acks its {st.cfg.ack_after} position to {mname}",
                                fname, mname, "ACK"))
     if st.tracks_positions:

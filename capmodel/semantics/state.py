@@ -91,6 +91,14 @@ class SystemState:
                       if cfg.failover != "none" else None)
         self.wterm = ([self._new(f"term[{write_name(i)}]", terms, 0, write_name(i)) for i in range(self.W)]
                       if cfg.failover in ("elect", "promote_most_up_to_date") else None)
+        # The no-ops a leader writes at its election, as the set of their
+        # terms, per node (noop.py); and, where the majority-commit point reads
+        # it, the newest no-op each node has acked to its master.
+        elections = cfg.failover == "elect" and terms > 1
+        self.noops = ([self._new(f"noops[{x}]", 1 << (terms - 1), 0, x) for x in self.nodes]
+                      if elections else None)
+        self.noop_acked = ([self._new(f"noop_acked_to_master[{x}]", terms, 0, x) for x in self.nodes]
+                           if elections and cfg.read_concern == "majority" else None)
         self.crashes = self._new("crashes", cfg.crashes + 1, 0, "global")
         self.partitions = self._new("partitions", cfg.partitions + 1, 0, "global")
         self.pairs = [(a, b) for a in range(self.N) for b in range(a + 1, self.N)]
@@ -202,17 +210,27 @@ class SystemState:
         return self.nterm[n] if self.nterm is not None else X.const(0)
 
     def last_term(self, n: int) -> Expr:
-        """The term of the last entry of n's log (0 for an empty log)."""
+        """The term of the last entry of n's log (0 for an empty log): its
+        highest write's, or under elections its newest no-op's (noop.py)."""
         result = X.const(0)
-        for i in range(self.W):  # the highest write held is the last entry
+        for i in range(self.W):  # the highest write held is the last write
             result = X.ite(X.has_bit(self.log[n], i), self.wterm[i], result)
+        if self.noops is not None:
+            from . import noop  # it imports this module
+            result = noop.last_term(self, n, result)
         return result
+
+    def log_length(self, n: int) -> Expr:
+        if self.noops is not None:
+            from . import noop
+            return noop.length(self, n)
+        return X.popcount(self.log[n])
 
     def at_least_as_up_to_date(self, c: int, v: int) -> Expr:
         """Raft's vote rule: c's log is at least as up to date as v's, by the
         term of the last entry, then by length."""
         tc, tv = self.last_term(c), self.last_term(v)
-        return X.or_(X.lt(tv, tc), X.and_(X.eq(tv, tc), X.le(X.popcount(self.log[v]), X.popcount(self.log[c]))))
+        return X.or_(X.lt(tv, tc), X.and_(X.eq(tv, tc), X.le(self.log_length(v), self.log_length(c))))
 
     def standby_list(self, m: int) -> list[int]:
         """The followers whose acks count for master m, in priority order. With

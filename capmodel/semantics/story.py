@@ -73,14 +73,21 @@ class Story:
             new = writes_in(self.log(after, f) & ~self.log(before, f))
             out["message"] = ", ".join(new)
             out["text"] = f"{m} sends {out['message']} to {f}"
+        elif inst.family == "replicate_noop":
+            f, m = args["follower"], args["master"]
+            new = self.get(after, f"noops[{f}]") & ~self.get(before, f"noops[{f}]")
+            out["message"] = f"no-op of term {new.bit_length()}"
+            out["text"] = f"{m} sends {f} the {out['message']}, written by the leader elected in that term"
         elif inst.family == "ack":
             f = args["follower"]
             held = writes_in(self.log(before, f))
             out["message"] = f"ACK {held[-1]}" if held else "ACK"
+            held += self._noops(before, f)
             out["text"] = f"{f} acks to {args['master']} that it holds {', '.join(held) or 'nothing'}"
         elif inst.family == "discard_divergent":
             f = args["follower"]
             gone = writes_in(self.log(before, f) & ~self.log(after, f))
+            gone += self._noops(before, f, after)
             out["text"] = f"{f} discards {', '.join(gone)}, which {args['master']} does not have"
             out["message"] = "discard " + ", ".join(gone)
         elif inst.family == "crash":
@@ -100,6 +107,13 @@ class Story:
             out["message"] = f"{r} -> {', '.join(got) or 'nothing'}"
             out["text"] += f", which answers {', '.join(got) or 'with no writes'}"
         return out
+
+    def _noops(self, s: State, node: str, after: State | None = None) -> list[str]:
+        """The election no-ops node holds in s (that it no longer holds in `after`), in words."""
+        if self.st.noops is None:  # no-ops exist under elections only (noop.py)
+            return []
+        held = self.get(s, f"noops[{node}]") & ~(self.get(after, f"noops[{node}]") if after else 0)
+        return [f"the no-op of term {t}" for t in range(1, held.bit_length() + 1) if held >> (t - 1) & 1]
 
     def _crash(self, s: State, node: str) -> str:
         """Name the acknowledged writes the crashing node alone holds."""

@@ -24,7 +24,7 @@ def declare_symmetry(st: SystemState) -> Declaration:
     decl = Declaration(sets=[Scalarset(NODES, tuple(st.nodes)),
                              Scalarset(CLIENTS, tuple(f"client{c + 1}" for c in range(st.C)))])
     per_node = [st.up, st.role, st.log, st.src, st.ackd, st.wrote, st.nterm, st.flushed, st.applied,
-                st.in_touch, st.commit]
+                st.in_touch, st.commit, st.noops, st.noop_acked]
     decl.arrays = [(NODES, _indices(family)) for family in per_node if family is not None]
 
     def values_name(set_name: str, size: int, exprs: list[Expr] | None) -> None:
