@@ -103,7 +103,8 @@ PROPERTIES: dict[str, str] = {
 
 # Properties that only leaderless replication has (validate.py refuses them elsewhere).
 LEADERLESS_PROPERTIES: dict[str, str] = {
-    "converges": "once the workload is done, the network healed and no delivery, hint or anti-entropy step "
+    "converges": "once the workload is done, every fault healed (the network whole, every node that "
+    "recovers back up) and no delivery, hint or anti-entropy step "
     "is left, every live replica holds the same version",
 }
 
