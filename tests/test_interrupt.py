@@ -73,11 +73,13 @@ def _verify_interrupted_at(phase: str, *argv: str):
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def _assert_partial_report(rc: int, out: str, err: str) -> None:
+def _assert_partial_report(rc: int, out: str, err: str, searched: bool = False) -> None:
     assert rc == 130, err
     assert "Traceback" not in err
     assert "INCOMPLETE: stopped at interrupted (Ctrl-C)" in out
-    assert "HOLDS" not in out and "VIOLATED" not in out
+    assert "HOLDS" not in out
+    if not searched:  # nothing explored, nothing found; once the search ran, a violation found is still VIOLATED
+        assert "VIOLATED" not in out
     assert "interrupted: 1 of 1 spec(s) reported" in err
 
 
@@ -115,7 +117,7 @@ def test_ctrl_c_from_the_terminal_during_the_search():
     time.sleep(8)  # any moment gives the report; this one is usually in the search
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
-    _assert_partial_report(proc.returncode, out, err)
+    _assert_partial_report(proc.returncode, out, err, searched=True)
 
 
 @pytest.mark.slow
