@@ -672,9 +672,14 @@ from . import cli_diagrams  # noqa: E402,F401  (registers its commands on `cli`)
 from . import examples  # noqa: E402,F401  (registers `capmodel examples`)
 
 
+def command_kind(otherwise: str) -> str:
+    """The --json kind of the command on the command line, when click could not say."""
+    return next((arg for arg in sys.argv[1:] if arg in JSON_KINDS), otherwise)
+
+
 def z3_missing(as_json: bool):
     """--engine z3/both or infer without the z3 extra: one line naming it, exit 2."""
-    kind = next((arg for arg in sys.argv[1:] if arg in JSON_KINDS), "usage") if as_json else None
+    kind = command_kind("usage") if as_json else None
     fail(kind, extras.Z3_MISSING, code="z3_missing", hint=f"install it with: {extras.Z3_INSTALL}")
 
 
@@ -701,7 +706,7 @@ def main() -> None:
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns a Ctrl-C into Abort
         # a command with a partial report has printed it; this Ctrl-C came before there was one
         if as_json:
-            kind = next((arg for arg in sys.argv[1:] if arg in JSON_KINDS), "error")
+            kind = command_kind("error")
             emit(kind, [], EXIT_INTERRUPTED, [error_json("interrupted", "interrupted (Ctrl-C) before any result",
                                                           hint="nothing was checked")], interrupted=True)
         click.echo("\ninterrupted (Ctrl-C)", err=True)

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from .cli import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, document, error_json, json_option
+from .cli import EXIT_INTERRUPTED, EXIT_INVALID, EXIT_OK, emit, error_json
 
 
 class FilesReport:
@@ -57,10 +57,5 @@ class FilesReport:
         sys.exit(EXIT_OK)
 
     def _emit(self, exit_code: int, errors: list, interrupted: bool = False):
-        import json
+        emit(self.kind, [self.result()], exit_code, errors, interrupted)
 
-        click.echo(json.dumps(document(self.kind, [self.result()], exit_code, errors, interrupted), indent=2))
-        sys.exit(exit_code)
-
-
-__all__ = ["FilesReport", "json_option"]
