@@ -122,7 +122,8 @@ EXIT_CODES = """\b
 Exit codes: 0 every checked property holds; 1 a property is violated (or a
 deadlock, or a `reachable` condition that can never happen); 2 invalid spec
 or usage; 3 a bound was reached before a verdict; 4 the explicit and Z3
-engines disagree (a bug in capmodel); 130 Ctrl-C (after the partial report)."""
+engines disagree (a bug in capmodel); 70 an internal error (a bug in capmodel);
+130 Ctrl-C (after the partial report)."""
 
 
 def error_json(code: str, message: str, *, file: str | None = None, line: int | None = None,
@@ -172,6 +173,37 @@ def use_color(choice: str) -> bool:
     if choice in ("always", "never"):
         return choice == "always"
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def spec_property_names(ctx: click.Context, with_lemmas: bool) -> set[str]:
+    """The properties and invariants (and lemmas) of the specs already on the
+    command line, for tab completion; an unreadable spec offers nothing."""
+    from .syntax.diagnostics import SpecError
+    from .syntax.load import load_spec
+
+    # completing an option's value, click leaves the spec arguments unparsed, in ctx.args
+    given = ctx.params.get("specs") or ctx.params.get("spec")
+    names: set[str] = set()
+    for path in [given] if isinstance(given, str) else list(given or ctx.args):
+        try:
+            cfg = load_spec(path)
+        except (SpecError, OSError):  # completion never prints an error
+            continue
+        names.update(cfg.checks)
+        names.update(c.name.text for c in cfg.invariants + (cfg.lemmas if with_lemmas else ()))
+    return names
+
+
+def property_option(help: str, with_lemmas: bool = False):
+    """-p NAME (repeatable), tab-completed from the names the spec lets -p take
+    (the built-in properties before a spec is given)."""
+    def complete(ctx: click.Context, param, incomplete: str) -> list[str]:
+        names = spec_property_names(ctx, with_lemmas) or set(catalogue.PROPERTIES) | set(
+            catalogue.LEADERLESS_PROPERTIES)
+        return sorted(n for n in names if n.startswith(incomplete))
+
+    return click.option("--property", "-p", "properties", multiple=True, metavar="NAME", help=help,
+                        shell_complete=complete)
 
 
 color_option = click.option("--color", "color_choice", type=click.Choice(["auto", "always", "never"]),
@@ -253,7 +285,8 @@ def cli(ctx: click.Context) -> None:
       capmodel verify specs/async.cap
 
     Exit codes: 0 holds, 1 violated, 2 invalid spec or usage, 3 a bound
-    reached first, 4 the engines disagree, 130 Ctrl-C. `capmodel COMMAND
+    reached first, 4 the engines disagree, 70 an internal error (a bug in
+    capmodel), 130 Ctrl-C. `capmodel COMMAND
     --help` says more; --json output is described in docs/json.md."""
     if ctx.invoked_subcommand != "verify":  # verify takes a held Ctrl-C once its model is built
         interrupts.release_or_raise()
@@ -261,8 +294,7 @@ def cli(ctx: click.Context) -> None:
 
 @cli.command(epilog=EXIT_CODES)
 @click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=True))
-@click.option("--property", "-p", "properties", multiple=True, metavar="NAME",
-              help="Check only this property (repeatable).")
+@property_option("Check only this property (repeatable).")
 @json_option
 @click.option("--max-states", type=click.IntRange(min=1), default=DEFAULT_MAX_STATES, show_default=True,
               help="Stop after N distinct states (INCOMPLETE, never HOLDS).")
@@ -433,25 +465,36 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
     sys.exit(code)
 
 
-@cli.command(epilog="Exit codes: 0 the spec is valid; 2 it is not (each problem with file:line:col and a hint).")
-@click.argument("spec", type=click.Path(dir_okay=True))
+@cli.command(epilog="Exit codes: 0 every spec is valid; 2 one is not (each problem with file:line:col and a hint).")
+@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @json_option
-def check(spec, as_json):
-    """Parse and validate a spec without exploring it.
+def check(specs, as_json):
+    """Parse and validate specs without exploring them.
+
+    Every spec is checked, so one run reports the problems of them all (a
+    pre-commit hook passes every staged spec at once).
 
     \b
-    Example:
-      capmodel check specs/async.cap"""
-    ((_, cfg),) = _load_all([spec], "check" if as_json else None)
+    Examples:
+      capmodel check specs/async.cap
+      capmodel check specs/*.cap"""
+    errors: list = []
+    configs = [(spec, _load(spec, errors if as_json else None)) for spec in specs]
+    valid = [(spec, cfg) for spec, cfg in configs if cfg is not None]
+    code = EXIT_OK if len(valid) == len(configs) else EXIT_INVALID
     if as_json:
         emit("check", [{"file": spec, "spec": cfg.name, "valid": True, "nodes": list(cfg.nodes),
                         "replication": cfg.replication, "reads": cfg.reads, "failover": cfg.failover,
                         "fencing": bool(cfg.fencing), "live_majority": bool(cfg.live_majority),
                         "checks": list(cfg.checks), "invariants": [c.name.text for c in cfg.invariants],
-                        "reachable": [c.name.text for c in cfg.reachables]}], EXIT_OK)
-    click.echo(f"{spec}: system {cfg.name} is valid: {len(cfg.nodes)} nodes, {cfg.replication} replication, "
-               f"{cfg.reads} reads, failover {cfg.failover}{' with fencing' if cfg.fencing else ''}{' on a live majority' if cfg.live_majority else ''}; "
-               f"checks {', '.join(cfg.checks) or 'nothing'}")
+                        "reachable": [c.name.text for c in cfg.reachables]} for spec, cfg in valid],
+             code, errors)
+    for spec, cfg in valid:
+        click.echo(f"{spec}: system {cfg.name} is valid: {len(cfg.nodes)} nodes, {cfg.replication} replication, "
+                   f"{cfg.reads} reads, failover {cfg.failover}{' with fencing' if cfg.fencing else ''}"
+                   f"{' on a live majority' if cfg.live_majority else ''}; "
+                   f"checks {', '.join(cfg.checks) or 'nothing'}")
+    sys.exit(code)
 
 
 @cli.command(name="properties", epilog="Exit code: 0.")
@@ -562,8 +605,7 @@ def cap_command(specs, as_json, out_dir, no_render, fmt, max_states, quiet, colo
 @cli.command(name="infer", epilog="Exit codes: 0 every property proved; 1 one is violated; 2 invalid spec or "
              "usage; 3 no proof within --timeout; 130 Ctrl-C (after the partial report).")
 @click.argument("spec", type=click.Path(dir_okay=True))
-@click.option("--property", "-p", "properties", multiple=True, metavar="NAME",
-              help="Only this property (repeatable).")
+@property_option("Only this property (repeatable).")
 @click.option("--timeout", type=Seconds(), default=30.0, show_default=True,
               help="Seconds for the whole command (each property gets a share of what is left).")
 @json_option
@@ -621,8 +663,7 @@ def infer(spec, properties, timeout, as_json, color_choice):
               help="promela for SPIN, murphi for Rumur (or CMurphi).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Write the model to FILE (default: standard output).")
-@click.option("--property", "-p", "properties", multiple=True, metavar="NAME",
-              help="Check only this property (repeatable), as verify -p.")
+@property_option("Check only this property or lemma (repeatable), as verify -p.", with_lemmas=True)
 @json_option
 def export_command(spec, language, output, properties, as_json):
     """Write the model for SPIN or Rumur, with the same states and transitions as the explicit engine.

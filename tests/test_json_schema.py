@@ -163,6 +163,21 @@ def test_check_properties_and_infer():
                for p in doc["results"][0]["properties"])
 
 
+def test_check_takes_many_specs_and_reports_the_valid_beside_the_invalid(tmp_path):
+    bad = tmp_path / "bad.cap"
+    bad.write_text("system x {\n  nodes a, b\n  leader c\n}\n")
+    good = [str(ROOT / "specs/async.cap"), str(ROOT / "specs/cp.cap")]
+    doc, code = run("check", *good, "--json")
+    valid(doc, "check")
+    assert code == 0 and [r["file"] for r in doc["results"]] == good and doc["errors"] == []
+    doc, code = run("check", good[0], str(bad), good[1], "--json")
+    valid(doc, "check")
+    assert code == 2 and [r["file"] for r in doc["results"]] == good
+    assert [(e["code"], e["file"], e["line"]) for e in doc["errors"]] == [("CAP201", str(bad), 3)]
+    text = CliRunner().invoke(cli, ["check", good[0], str(bad), good[1]])
+    assert text.exit_code == 2 and text.output.count("is valid") == 2 and f"{bad}:3:10" in text.output
+
+
 @pytest.mark.parametrize("command", ["verify", "check", "cap", "infer"])
 def test_a_bad_spec_is_a_json_error_on_stdout(tmp_path, command):
     bad = tmp_path / "bad.cap"

@@ -326,6 +326,39 @@ def test_shell_completion_works_as_the_readme_says():
     assert words.stdout.split() == ["plain,cap"]
 
 
+def complete(line: str) -> list[str]:
+    """What bash completion offers for the last word of `line`."""
+    words = line.split(" ")
+    p = capmodel(env={"_CAPMODEL_COMPLETE": "bash_complete", "COMP_WORDS": line,
+                      "COMP_CWORD": str(len(words) - 1)})
+    assert p.returncode == 0, p.stderr
+    return [w.removeprefix("plain,") for w in p.stdout.split()]
+
+
+def test_p_completes_the_names_each_command_takes_from_the_spec():
+    from capmodel import catalogue
+    from capmodel.syntax.load import load_spec
+
+    sync = load_spec(str(ROOT / "specs/proofs/sync_lemmas.cap"))
+    checks = set(sync.checks) | {c.name.text for c in sync.invariants}
+    lemmas = {c.name.text for c in sync.lemmas}
+    assert lemmas and not lemmas & checks
+    # verify and infer take the spec's properties and invariants, export its lemmas as well
+    assert complete("capmodel verify specs/proofs/sync_lemmas.cap -p ") == sorted(checks)
+    assert complete("capmodel infer specs/proofs/sync_lemmas.cap -p ") == sorted(checks)
+    assert complete("capmodel export specs/proofs/sync_lemmas.cap --to murphi -p ") == sorted(checks | lemmas)
+    # the prefix typed so far, and every spec on the line
+    async_checks = set(load_spec(str(ROOT / "specs/async.cap")).checks)
+    cp_checks = set(load_spec(str(ROOT / "specs/cp.cap")).checks)
+    assert complete("capmodel verify specs/async.cap specs/cp.cap -p ") == sorted(async_checks | cp_checks)
+    assert complete("capmodel verify specs/async.cap -p no_s") == sorted(
+        n for n in async_checks if n.startswith("no_s"))
+    # before any spec, or with one that does not load: the built-in properties, and no error printed
+    builtins = sorted(set(catalogue.PROPERTIES) | set(catalogue.LEADERLESS_PROPERTIES))
+    assert complete("capmodel verify -p ") == builtins
+    assert complete("capmodel verify no/such.cap -p ") == builtins
+
+
 def test_python_m_capmodel_version_says_capmodel():
     for argv in ([sys.executable, "-m", "capmodel", "--version"], [str(Path(sys.executable).parent / "capmodel"),
                                                                    "--version"]):
