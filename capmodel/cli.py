@@ -122,8 +122,8 @@ EXIT_CODES = """\b
 Exit codes: 0 every checked property holds; 1 a property is violated (or a
 deadlock, or a `reachable` condition that can never happen); 2 invalid spec
 or usage; 3 a bound was reached before a verdict; 4 the explicit and Z3
-engines disagree (a bug in capmodel); 70 an internal error (a bug in capmodel);
-130 Ctrl-C (after the partial report)."""
+engines disagree (a bug in capmodel); 70 capmodel itself failed (a bug:
+please report it); 130 Ctrl-C (after the partial report)."""
 
 
 def error_json(code: str, message: str, *, file: str | None = None, line: int | None = None,
@@ -285,9 +285,9 @@ def cli(ctx: click.Context) -> None:
       capmodel verify specs/async.cap
 
     Exit codes: 0 holds, 1 violated, 2 invalid spec or usage, 3 a bound
-    reached first, 4 the engines disagree, 70 an internal error (a bug in
-    capmodel), 130 Ctrl-C. `capmodel COMMAND
-    --help` says more; --json output is described in docs/json.md."""
+    reached first, 4 the engines disagree, 70 capmodel itself failed (a bug:
+    please report it), 130 Ctrl-C. `capmodel COMMAND --help` says more;
+    --json output is described in docs/json.md."""
     if ctx.invoked_subcommand != "verify":  # verify takes a held Ctrl-C once its model is built
         interrupts.release_or_raise()
 

@@ -20,7 +20,7 @@ from ..ir.model import Condition, Model
 from ..trace import Trace, build_trace
 from . import explicit
 from . import z3_translate as Z
-from .bmc import BMC, Deadline, Goal
+from .bmc import BMC, Deadline, Goal, OutOfTime
 from .induction import Conjunct, k_induction
 from .result import (HOLDS, INCOMPLETE, NOT_REACHED, REACHED, UNREACHABLE, VIOLATED, CheckResult,
                      PropertyResult, Stats)
@@ -87,6 +87,20 @@ class Z3Result(CheckResult):
                 "generated_lemmas": self.generated}
 
 
+def check_in_time(probe, deadline: Deadline):
+    """One solver question within what is left of the budget: unknown when
+    the budget is already spent (a --timeout that ran out in an earlier
+    phase, say the explicit pass), as when Z3 itself runs out."""
+    try:
+        deadline.arm(probe)
+    except OutOfTime:
+        return Z.UNKNOWN
+    answer = probe.check()
+    if answer == Z.UNKNOWN:
+        deadline.give_up(probe.reason_unknown())
+    return answer
+
+
 def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: int | None = None,
              timeout: float | None = None, lemmas: Sequence[Condition] = (), diameter: int | None = None,
              induction_k: int = DEFAULT_INDUCTION_K, prove: bool = True, logic: str = Z.DEFAULT_LOGIC,
@@ -145,14 +159,11 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     elif starts_inside:
         probe = tr.solver(logic)
         probe.add(tr.escape)
-        deadline.arm(probe)
-        answer = probe.check()
+        answer = check_in_time(probe, deadline)
         if answer == Z.UNSAT:
             proved["domain"] = "induction k=1"
         else:
             timed_out = answer == Z.UNKNOWN
-            if timed_out:
-                deadline.give_up(probe.reason_unknown())
 
     # 0b. Lemmas generated from the model's own terms, when some property is
     #     to be proved and the user wrote no lemma (a user's lemmas are their
@@ -208,10 +219,7 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     if tr.lossy is not None and not timed_out:
         probe = tr.solver(logic)
         probe.add(tr.domain, tr.lossy)
-        deadline.arm(probe)
-        answer = probe.check()
-        if answer == Z.UNKNOWN:
-            deadline.give_up(probe.reason_unknown())
+        answer = check_in_time(probe, deadline)
         if answer == Z.SAT:
             raise UnsupportedConstruct("a term does not fit the bit width its interval analysis gave it "
                                        "(a bug in capmodel's Z3 translation, not in the spec)")
@@ -378,11 +386,11 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
         result._domain_escape = True
         result.notes.append(f"a variable leaves its declared domain after {f.depth} steps ({', '.join(bad)}): "
                             "this is a bug in the model builder, not in the spec")
+    reached = f"BMC had checked every depth up to {depth}" if depth >= 0 else "BMC had checked no depth yet"
     if deadline.interrupted:
-        result.notes.append(f"interrupted (Ctrl-C); BMC had checked every depth up to {depth}")
+        result.notes.append(f"interrupted (Ctrl-C); {reached}")
     elif timed_out:
-        result.notes.append(f"the time budget of {timeout:g} s ran out; BMC had checked every depth up to "
-                            f"{depth}")
+        result.notes.append(f"the time budget of {timeout:g} s ran out; {reached}")
     elif result.bound_source == "explicit counterexamples" and any(p.verdict == BOUNDED for p in result.properties):
         result.notes.append(f"BMC went only as deep as the longest explicit counterexample or witness ({bound} "
                             "steps), to cross-check it: the explicit engine explored every state, and its "
