@@ -617,26 +617,30 @@ def infer(spec, properties, timeout, as_json, color_choice):
 @cli.command(name="export", epilog="Exit codes: 0 written; 2 invalid spec or usage, or a model the language "
              "cannot express.")
 @click.argument("spec", type=click.Path(dir_okay=True))
-@click.option("--to", "language", type=click.Choice(["promela", "murphi"]), required=True,
-              help="promela for SPIN, murphi for Rumur (or CMurphi).")
+@click.option("--to", "language", type=click.Choice(["promela", "murphi", "tla"]), required=True,
+              help="promela for SPIN, murphi for Rumur (or CMurphi), tla for TLC (a module NAME.tla and "
+                   "its configuration NAME.cfg).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Write the model to FILE (default: standard output).")
 @click.option("--property", "-p", "properties", multiple=True, metavar="NAME",
               help="Check only this property (repeatable), as verify -p.")
 @json_option
 def export_command(spec, language, output, properties, as_json):
-    """Write the model for SPIN or Rumur, with the same states and transitions as the explicit engine.
+    """Write the model for SPIN, Rumur or TLC, with the same states as the explicit engine.
 
     How to run each tool, and how its counts relate to capmodel's: docs/export.md.
-    With --json and no -o, the model's text is the result's `model`.
+    With --json and no -o, the model's text is the result's `model`. With
+    --to tla and no -o, the module is named capmodel and its TLC configuration
+    follows the module's end line.
 
     \b
     Example:
-      capmodel export specs/async.cap --to promela -o async.pml"""
+      capmodel export specs/async.cap --to promela -o async.pml
+      capmodel export specs/async.cap --to tla -o async.tla   # and async.cfg"""
     from pathlib import Path
 
     from .cli_files import FilesReport
-    from .export import ExportError, export, how_to_run, unknown_properties
+    from .export import ExportError, export, files, how_to_run, unknown_properties
     from .semantics.build import build_model
 
     kind = "export" if as_json else None
@@ -645,8 +649,12 @@ def export_command(spec, language, output, properties, as_json):
     model = build_model(cfg)
     if unknown_properties(model, list(properties)):
         unknown_names(properties, [c.name for c in model.invariants + model.lemmas], spec, kind)
+    wanted = list(properties) or None
     try:
-        text = export(model, language, list(properties) or None, source=spec)
+        if output is None:
+            text = export(model, language, wanted, source=spec)
+        else:
+            written = files(model, language, wanted, spec, output)
     except ExportError as err:
         report.fail(f"{spec}: cannot write it in {language}: {err}", code="not_expressible")
     facts = {"language": language, "variables": len(model.variables), "action_instances": len(model.instances())}
@@ -656,13 +664,15 @@ def export_command(spec, language, output, properties, as_json):
         else:
             click.echo(text, nl=False)
         report.done()
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as err:
-        report.fail(f"cannot write {output}: {err.strerror or err}", code="output_not_written")
+    for key, (path, content) in written.items():
+        try:
+            Path(path).write_text(content, encoding="utf-8")
+        except OSError as err:
+            report.fail(f"cannot write {path}: {err.strerror or err}", code="output_not_written")
     report.say(f"{spec}: wrote {output} ({language}: {len(model.variables)} variables, "
                f"{len(model.instances())} action instances)", **facts)
-    report.wrote("model", output)
+    for key, (path, _) in written.items():
+        report.wrote(key, path)
     report.say(f"run: {how_to_run(language, output)}", run=how_to_run(language, output))
     report.done()
 
