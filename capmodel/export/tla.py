@@ -13,6 +13,10 @@ definitions Inv<k> that the TLC configuration (.cfg) lists as invariants.
   a state where the workload is done has one more step, Done, which changes
   nothing, so that TLC never calls it a deadlock (as the Murphi export's
   "done" rule). A stuttering step is no new state: the counts stay capmodel's;
+- a guard is written `(guard) = TRUE`: TLC splits a disjunction inside an
+  action into branches and generates the successor once per true disjunct,
+  so a bare guard would inflate its "states generated" (not the distinct
+  states); as one value it is one branch, and the counts relate exactly;
 - TypeOK (every v<i> in its domain) is checked too: it must always hold.
 
 Only generated names (v<i>, A<k>, Inv<k>, Reach<k>) and IR operators reach
@@ -121,13 +125,13 @@ def module(model: Model, properties: list[str] | None = None, source: str = "", 
         names.append(f"A{k}")
         updated = {i for i, _ in inst.updates}
         out += ["", f"\\* {k}: {tla_comment(inst.name)}: {tla_comment(inst.label.text)}", f"A{k} ==",
-                f"  /\\ {plain.cond(inst.guard)}"]
+                f"  /\\ {plain.cond(inst.guard)} = TRUE"]
         out += [f"  /\\ v{i}' = {plain.value(e)}" for i, e in inst.updates]
         rest = [f"v{i}" for i in range(n) if i not in updated]
         if rest:
             out.append(f"  /\\ UNCHANGED <<{', '.join(rest)}>>")
     out += ["", "\\* the workload is done: a step that changes nothing, so that TLC does not call it a deadlock",
-            f"Done == {plain.cond(model.done)} /\\ UNCHANGED vars", "", "Next =="]
+            f"Done == {plain.cond(model.done)} = TRUE /\\ UNCHANGED vars", "", "Next =="]
     out += [f"  \\/ {name}" for name in names + ["Done"]]
     out += ["", "Spec == Init /\\ [][Next]_vars"]
     for k, c in enumerate(conditions):
