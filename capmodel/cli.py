@@ -404,7 +404,7 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
             from .render.itf import write_itf
 
             try:
-                itf = write_itf(result, [v.name for v in model.variables], path, itf_dir, folder)
+                itf = write_itf(result, model.variables, path, itf_dir, folder)
             except DiagramsNotWritten as err:
                 if str(err) not in diagram_errors:
                     diagram_errors.append(str(err))
