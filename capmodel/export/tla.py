@@ -30,6 +30,7 @@ import re
 import shutil
 from pathlib import Path
 
+from ..ir.encoding import BOOLEAN, ENUMERATION, NUMBER, SET, Encoding
 from ..ir.model import Model
 from .common import ExportError, Printer, Spelling, ToolFailed, ToolRun, checked, comment, header_lines, run_measured
 
@@ -79,6 +80,19 @@ def tla_comment(text: str) -> str:
     return no_rules(comment(text))
 
 
+def meaning(encoding: Encoding) -> str:
+    """What the integers stand for (ir/encoding.py; ITF traces show the values themselves)."""
+    if encoding.kind == SET:
+        return "a set: " + ", ".join(f"bit {k} {_element(e)}" for k, e in enumerate(encoding.names))
+    if encoding.kind == ENUMERATION:
+        return ", ".join(f"{k} {_element(e)}" for k, e in enumerate(encoding.names))
+    return "0 false, 1 true" if encoding.kind == BOOLEAN else encoding.kind
+
+
+def _element(e) -> str:
+    return "(" + " ".join(map(str, e)) + ")" if isinstance(e, tuple) else str(e)
+
+
 def module_name(path: str) -> str:
     """The module name a file NAME.tla must declare; ExportError when NAME cannot be one."""
     p = Path(path)
@@ -113,7 +127,8 @@ def module(model: Model, properties: list[str] | None = None, source: str = "", 
     out += [f"\\* run: {how_to_run(name + '.tla')} (the configuration: {name}.cfg)", "EXTENDS Integers", ""]
     out.append("VARIABLES")
     for i, v in enumerate(model.variables):
-        out.append(f"  v{i}{',' if i < n - 1 else ''}  \\* {tla_comment(v.name)}: 0..{v.size - 1}")
+        out.append(f"  v{i}{',' if i < n - 1 else ''}  \\* {tla_comment(v.name)}: 0..{v.size - 1}"
+                   + ("" if v.encoding == NUMBER else f", {tla_comment(meaning(v.encoding))}"))
     every = ", ".join(f"v{i}" for i in range(n))
     out += [f"vars == <<{every}>>", "", BIT_OPERATORS, ""]
     out.append("TypeOK ==")
