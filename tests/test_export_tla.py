@@ -173,3 +173,19 @@ def test_cli_stdout_and_bad_name(tmp_path):
     assert "\n" + "=" * 40 + "\n\\* TLC configuration" in p.stdout and "\nINIT Init\n" in p.stdout
     p = capmodel("export", "specs/ap.cap", "--to", "tla", "-o", str(tmp_path / "my-model.tla"))
     assert p.returncode == 2 and "cannot be a module name" in p.stderr and not list(tmp_path.iterdir())
+
+
+def test_cli_json_names_both_files(tmp_path):
+    import json
+
+    from capmodel.render.trace_json import check_output
+
+    out = tmp_path / "ap.tla"
+    p = capmodel("export", "specs/ap.cap", "--to", "tla", "-o", str(out), "--json")
+    doc = json.loads(p.stdout)
+    assert p.returncode == 0 and check_output(doc) == []
+    assert doc["results"][0]["written"] == {"model": str(out), "config": str(tmp_path / "ap.cfg")}
+    assert doc["results"][0]["language"] == "tla" and "tlc2.TLC" in doc["results"][0]["run"]
+    p = capmodel("export", "specs/ap.cap", "--to", "tla", "-o", str(tmp_path / "ap.pml"), "--json")
+    doc = json.loads(p.stdout)
+    assert p.returncode == 2 and check_output(doc) == [] and doc["errors"][0]["code"] == "not_expressible"
