@@ -95,6 +95,8 @@ def bounds(e: Expr, model: Model) -> tuple[int, int]:
         return parts[0][0] + parts[1][0], parts[0][1] + parts[1][1]
     if op == "sub":
         return parts[0][0] - parts[1][1], parts[0][1] - parts[1][0]
+    if op == "band" and any(lo >= 0 for lo, _ in parts):  # x & y with y >= 0 lies in 0..y, whatever x
+        return 0, min(hi for lo, hi in parts if lo >= 0)
     if any(lo < 0 for lo, _ in parts):
         raise ExportError(f"the bit operator {op} may see a negative value in {e!r}")
     if op == "band":

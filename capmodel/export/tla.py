@@ -4,9 +4,9 @@ rest), Next as their disjunction, and the checked properties as
 definitions Inv<k> that the TLC configuration (.cfg) lists as invariants.
 
 - TLA+ has no bit operators: BitAnd, BitOr, BitDiff, LowBit and PopCount
-  are RECURSIVE operators over the naturals (the IR's bit operators only
-  ever see non-negative values: common.bounds refuses a model where they
-  might not);
+  are RECURSIVE operators, one bit per level, with C's meaning on two's
+  complement values; the export refuses a model where one might not end
+  (_naturals_only);
 - updates are primed equations, which TLA+ reads in parallel as the IR
   does, so no old value is saved;
 - deadlock: TLC checks it by default (a state where Next is not enabled);
@@ -32,7 +32,8 @@ from pathlib import Path
 
 from ..ir.encoding import BOOLEAN, ENUMERATION, NUMBER, SET, Encoding
 from ..ir.model import Model
-from .common import ExportError, Printer, Spelling, ToolFailed, ToolRun, checked, comment, header_lines, run_measured
+from .common import (ExportError, Printer, Spelling, ToolFailed, ToolRun, bounds, checked, comment, expressions,
+                     header_lines, run_measured, subterms)
 
 SPELLING = Spelling(
     binary={"add": "+", "sub": "-", "eq": "=", "ne": "#", "lt": "<", "le": "<="},
@@ -43,7 +44,8 @@ SPELLING = Spelling(
              "lowbit": "LowBit({x})"})
 
 # The bit operators, over the naturals: one bit per level of recursion.
-BIT_OPERATORS = r"""\* bit operators over the naturals (TLA+ has none); masks are sets of writes, nodes or links
+BIT_OPERATORS = r"""\* bit operators (TLA+ has none); masks are sets of writes, nodes or links. \div is floor division,
+\* so a negative number is its two's complement, as in C; each ends when an argument it stops at reaches 0
 RECURSIVE BitAnd(_, _), BitOr(_, _), BitDiff(_, _), LowBit(_), PopCount(_)
 BitAnd(a, b) == IF a = 0 \/ b = 0 THEN 0
                 ELSE 2 * BitAnd(a \div 2, b \div 2) + (IF a % 2 = 1 /\ b % 2 = 1 THEN 1 ELSE 0)
@@ -119,6 +121,7 @@ def module(model: Model, properties: list[str] | None = None, source: str = "", 
     """The module `name` (written to name.tla); its TLC configuration is `config`."""
     if not model.variables:
         raise ExportError("a model without variables (TLA+ needs at least one VARIABLE)")
+    _naturals_only(model)
     conditions = checked(model, properties)
     plain = Printer(SPELLING, model)
     n = len(model.variables)
@@ -156,6 +159,26 @@ def module(model: Model, properties: list[str] | None = None, source: str = "", 
                 "(TLC: INVARIANT ~Reach" + f"{k} must be violated)", f"Reach{k} == {plain.cond(c.expr)}"]
     out += ["", "=" * 40, ""]
     return "\n".join(out)
+
+
+# The arguments that must be natural for each recursive bit operator to end:
+# each halves its arguments (floor division, which is an arithmetic shift, so
+# a negative number is its two's complement) until one it stops at is 0, and
+# a negative number only reaches -1. BitAnd and BitOr stop at either argument,
+# BitDiff at its first; LowBit stops at the lowest set bit of any non-zero x.
+_STOPS_AT = {"band": (0, 1), "bor": (0, 1), "bdiff": (0,), "popcount": (0,)}
+
+
+def _naturals_only(model: Model) -> None:
+    """Refuse (ExportError) a model where a bit operator might not end in TLC:
+    every argument it could stop at may be negative. (The shipped specs mask
+    with lowbit(d) - 1, which is -1 for d = 0: BitAnd(x, -1) is x, as in C.)"""
+    for e in expressions(model):
+        for x in subterms(e):
+            stops = _STOPS_AT.get(x.op)
+            if stops and all(bounds(x.args[k], model)[0] < 0 for k in stops):
+                raise ExportError(f"the bit operator {x.op} may see only negative values where it stops, "
+                                  f"in {x!r}")
 
 
 def config(model: Model, properties: list[str] | None = None, name: str = MODULE) -> str:
