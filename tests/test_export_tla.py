@@ -189,7 +189,7 @@ def test_file_names():
     written = files(model, "tla", None, "", "out dir/My_spec2.tla")
     assert written["model"][0] == "out dir/My_spec2.tla" and written["config"][0] == "out dir/My_spec2.cfg"
     assert written["model"][1].startswith("---- MODULE My_spec2 ----")
-    for bad in ["x.txt", "a-b.tla", "123.tla", "Integers.tla", "MODULE.tla", "x"]:
+    for bad in ["x.txt", "a-b.tla", "123.tla", "Integers.tla", "MODULE.tla", "x", "v0.tla", "Inv3.tla", "Next.tla"]:
         with pytest.raises(ExportError):
             files(model, "tla", None, "", bad)
 

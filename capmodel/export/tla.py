@@ -6,7 +6,7 @@ definitions Inv<k> that the TLC configuration (.cfg) lists as invariants.
 - TLA+ has no bit operators: BitAnd, BitOr, BitDiff, LowBit and PopCount
   are RECURSIVE operators, one bit per level, with C's meaning on two's
   complement values; the export refuses a model where one might not end
-  (_naturals_only);
+  (_bit_operators_end);
 - updates are primed equations, which TLA+ reads in parallel as the IR
   does, so no old value is saved;
 - deadlock: TLC checks it by default (a state where Next is not enabled);
@@ -43,7 +43,7 @@ SPELLING = Spelling(
     bitwise={"band": "BitAnd({a}, {b})", "bor": "BitOr({a}, {b})", "bdiff": "BitDiff({a}, {b})",
              "lowbit": "LowBit({x})"})
 
-# The bit operators, over the naturals: one bit per level of recursion.
+# The bit operators: one bit per level of recursion.
 BIT_OPERATORS = r"""\* bit operators (TLA+ has none); masks are sets of writes, nodes or links. \div is floor division,
 \* so a negative number is its two's complement, as in C; each ends when an argument it stops at reaches 0
 RECURSIVE BitAnd(_, _), BitOr(_, _), BitDiff(_, _), LowBit(_), PopCount(_)
@@ -59,6 +59,8 @@ LowBit(x) == IF x = 0 THEN 0 ELSE IF x % 2 = 1 THEN 1 ELSE 2 * LowBit(x \div 2)
 PopCount(x) == IF x = 0 THEN 0 ELSE (x % 2) + PopCount(x \div 2)"""
 
 MODULE = "capmodel"  # the module's name when no file name gives one
+# what the module defines besides v<i>, A<k>, Inv<k>, Reach<k>: no module may take these names
+DEFINED = {"vars", "TypeOK", "Init", "Done", "Next", "Spec", "BitAnd", "BitOr", "BitDiff", "LowBit", "PopCount"}
 # docs/export.md says why: one worker for a deterministic breadth-first
 # search (the first counterexample is a shortest one); the parallel GC is TLC's advice
 JAVA = ["java", "-XX:+UseParallelGC"]
@@ -101,9 +103,11 @@ def module_name(path: str) -> str:
     if p.suffix != ".tla":
         raise ExportError(f"{path}: TLC reads a module from a file NAME.tla; give -o a name ending in .tla")
     name = p.stem
-    if not re.fullmatch(r"[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*", name) or name in RESERVED:
+    if (not re.fullmatch(r"[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*", name) or name in RESERVED or name in DEFINED
+            or re.fullmatch(r"(v|A|Inv|Reach)\d+", name)):
         raise ExportError(f"{path}: a TLA+ module is named after its file, and {name!r} cannot be a module name "
-                          "(letters, digits and _, with a letter; not a keyword or standard module); "
+                          "(letters, digits and _, with a letter; not a keyword, a standard module or a name "
+                          "the module defines); "
                           "e.g. -o async.tla")
     return name
 
@@ -121,7 +125,7 @@ def module(model: Model, properties: list[str] | None = None, source: str = "", 
     """The module `name` (written to name.tla); its TLC configuration is `config`."""
     if not model.variables:
         raise ExportError("a model without variables (TLA+ needs at least one VARIABLE)")
-    _naturals_only(model)
+    _bit_operators_end(model)
     conditions = checked(model, properties)
     plain = Printer(SPELLING, model)
     n = len(model.variables)
@@ -169,7 +173,7 @@ def module(model: Model, properties: list[str] | None = None, source: str = "", 
 _STOPS_AT = {"band": (0, 1), "bor": (0, 1), "bdiff": (0,), "popcount": (0,)}
 
 
-def _naturals_only(model: Model) -> None:
+def _bit_operators_end(model: Model) -> None:
     """Refuse (ExportError) a model where a bit operator might not end in TLC:
     every argument it could stop at may be negative. (The shipped specs mask
     with lowbit(d) - 1, which is -1 for d = 0: BitAnd(x, -1) is x, as in C.)"""
