@@ -4,7 +4,7 @@
     capmodel.verify(spec, properties=None, max_states=..., max_depth=None, max_memory=None,
                     symmetry=True, engine="explicit"|"z3", timeout=None) -> Verification
     capmodel.cap(specs)                     -> CapTable
-    capmodel.export(spec, to="promela"|"murphi", properties=None) -> str
+    capmodel.export(spec, to="promela"|"murphi"|"tla", properties=None) -> str
 
 `spec` is a path (str or os.PathLike) or the text of a spec: a string holding a
 newline or a '{' is text, and is never written to a file. Every function calls
@@ -260,7 +260,7 @@ class CapTable:
 
 
 def export(spec, to: str = "promela", properties: Sequence[str] | None = None) -> str:
-    """The model as Promela (SPIN) or Murphi (Rumur) text, as `capmodel export` writes it."""
+    """The model as Promela (SPIN), Murphi (Rumur) or TLA+ (TLC) text, as `capmodel export` writes it."""
     from .export import FORMATS
     from .export import export as export_model
     from .export import unknown_properties

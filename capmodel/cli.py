@@ -436,7 +436,7 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
             from .render.itf import write_itf
 
             try:
-                itf = write_itf(result, [v.name for v in model.variables], path, itf_dir, folder)
+                itf = write_itf(result, model.variables, path, itf_dir, folder)
             except DiagramsNotWritten as err:
                 if str(err) not in diagram_errors:
                     diagram_errors.append(str(err))
@@ -659,25 +659,29 @@ def infer(spec, properties, timeout, as_json, color_choice):
 @cli.command(name="export", epilog="Exit codes: 0 written; 2 invalid spec or usage, or a model the language "
              "cannot express.")
 @click.argument("spec", type=click.Path(dir_okay=True))
-@click.option("--to", "language", type=click.Choice(["promela", "murphi"]), required=True,
-              help="promela for SPIN, murphi for Rumur (or CMurphi).")
+@click.option("--to", "language", type=click.Choice(["promela", "murphi", "tla"]), required=True,
+              help="promela for SPIN, murphi for Rumur (or CMurphi), tla for TLC (a module NAME.tla and "
+                   "its configuration NAME.cfg).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Write the model to FILE (default: standard output).")
 @property_option("Check only this property or lemma (repeatable), as verify -p.", with_lemmas=True)
 @json_option
 def export_command(spec, language, output, properties, as_json):
-    """Write the model for SPIN or Rumur, with the same states and transitions as the explicit engine.
+    """Write the model for SPIN, Rumur or TLC, with the same states as the explicit engine.
 
     How to run each tool, and how its counts relate to capmodel's: docs/export.md.
-    With --json and no -o, the model's text is the result's `model`.
+    With --json and no -o, the model's text is the result's `model`. With
+    --to tla and no -o, the module is named capmodel and its TLC configuration
+    follows the module's end line.
 
     \b
     Example:
-      capmodel export specs/async.cap --to promela -o async.pml"""
+      capmodel export specs/async.cap --to promela -o async.pml
+      capmodel export specs/async.cap --to tla -o async.tla   # and async.cfg"""
     from pathlib import Path
 
     from .cli_files import FilesReport
-    from .export import ExportError, export, how_to_run, unknown_properties
+    from .export import ExportError, export, files, how_to_run, unknown_properties
     from .semantics.build import build_model
 
     kind = "export" if as_json else None
@@ -686,8 +690,12 @@ def export_command(spec, language, output, properties, as_json):
     model = build_model(cfg)
     if unknown_properties(model, list(properties)):
         unknown_names(properties, [c.name for c in model.invariants + model.lemmas], spec, kind)
+    wanted = list(properties) or None
     try:
-        text = export(model, language, list(properties) or None, source=spec)
+        if output is None:
+            text = export(model, language, wanted, source=spec)
+        else:
+            written = files(model, language, wanted, spec, output)
     except ExportError as err:
         report.fail(f"{spec}: cannot write it in {language}: {err}", code="not_expressible")
     facts = {"language": language, "variables": len(model.variables), "action_instances": len(model.instances())}
@@ -697,13 +705,15 @@ def export_command(spec, language, output, properties, as_json):
         else:
             click.echo(text, nl=False)
         report.done()
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as err:
-        report.fail(f"cannot write {output}: {err.strerror or err}", code="output_not_written")
+    for key, (path, content) in written.items():
+        try:
+            Path(path).write_text(content, encoding="utf-8")
+        except OSError as err:
+            report.fail(f"cannot write {path}: {err.strerror or err}", code="output_not_written")
     report.say(f"{spec}: wrote {output} ({language}: {len(model.variables)} variables, "
                f"{len(model.instances())} action instances)", **facts)
-    report.wrote("model", output)
+    for key, (path, _) in written.items():
+        report.wrote(key, path)
     report.say(f"run: {how_to_run(language, output)}", run=how_to_run(language, output))
     report.done()
 

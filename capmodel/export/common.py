@@ -1,4 +1,4 @@
-"""What the Promela and Murphi exports share: which conditions are checked,
+"""What the Promela, Murphi and TLA+ exports share: which conditions are checked,
 value bounds, the parallel-assignment plan, comment-safe text and one
 expression printer parameterised by each language's spelling.
 
@@ -11,7 +11,7 @@ characters, so that no name can end a comment or a string early.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from ..ir import expr as X
@@ -95,6 +95,8 @@ def bounds(e: Expr, model: Model) -> tuple[int, int]:
         return parts[0][0] + parts[1][0], parts[0][1] + parts[1][1]
     if op == "sub":
         return parts[0][0] - parts[1][1], parts[0][1] - parts[1][0]
+    if op == "band" and any(lo >= 0 for lo, _ in parts):  # x & y with y >= 0 lies in 0..y, whatever x
+        return 0, min(hi for lo, hi in parts if lo >= 0)
     if any(lo < 0 for lo, _ in parts):
         raise ExportError(f"the bit operator {op} may see a negative value in {e!r}")
     if op == "band":
@@ -141,11 +143,16 @@ def plan(inst: ActionInstance) -> Assignment:
 
 # --------------------------------------------------------------- printer
 
+# C's bit operators, which Promela and Murphi share (Murphi's & and | are
+# bitwise on ranges; the printer gives them only integers)
+C_BITWISE = {"band": "({a} & {b})", "bor": "({a} | {b})", "bdiff": "({a} & ~{b})", "lowbit": "({x} & -{x})"}
+
+
 @dataclass(frozen=True)
 class Spelling:
     """How a language writes the IR's operators."""
 
-    binary: dict[str, str]  # add sub eq ne lt le band bor -> infix token
+    binary: dict[str, str]  # add sub eq ne lt le -> infix token
     conj: str
     disj: str
     neg: str  # boolean not
@@ -155,6 +162,8 @@ class Spelling:
     to_bool: str  # format with {x}: an integer as a condition
     to_int: str  # format with {x}: a condition as 0/1
     popcount: Callable[[str, int], str]  # (argument code, bit width) -> code
+    # band bor bdiff (format with {a} {b}) and lowbit ({x}); C's by default
+    bitwise: dict[str, str] = field(default_factory=lambda: C_BITWISE)
 
 
 def bit_sum(code: str, width: int) -> str:
@@ -183,13 +192,12 @@ class Printer:
             return str(int(a[0])) if a[0] >= 0 else f"({int(a[0])})"
         if op == "var":
             return self.var(a[0])
-        if op in ("add", "sub", "band", "bor"):
+        if op in ("add", "sub"):
             return f"({self.value(a[0])} {s.binary[op]} {self.value(a[1])})"
-        if op == "bdiff":
-            return f"({self.value(a[0])} & ~{self.value(a[1])})"
+        if op in ("band", "bor", "bdiff"):
+            return s.bitwise[op].format(a=self.value(a[0]), b=self.value(a[1]))
         if op == "lowbit":
-            x = self.value(a[0])
-            return f"({x} & -{x})"
+            return s.bitwise[op].format(x=self.value(a[0]))
         if op == "popcount":
             return s.popcount(self.value(a[0]), bounds(a[0], self.model)[1].bit_length())
         if op == "ite":

@@ -34,7 +34,7 @@ COMMANDS = (how_to_run(),)
 
 def _spelling() -> Spelling:
     return Spelling(
-        binary={"add": "+", "sub": "-", "eq": "=", "ne": "!=", "lt": "<", "le": "<=", "band": "&", "bor": "|"},
+        binary={"add": "+", "sub": "-", "eq": "=", "ne": "!=", "lt": "<", "le": "<="},
         conj="&", disj="|", neg="!", true="true", false="false",
         ite="({c} ? {t} : {e})", to_bool="({x} != 0)", to_int="({x} ? 1 : 0)",
         popcount=lambda code, width: f"popcount({code})")

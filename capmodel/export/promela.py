@@ -28,7 +28,7 @@ from .common import (ExportError, Printer, Spelling, ToolFailed, ToolRun, any_en
                      comment, header_lines, must, plan, run_measured)
 
 SPELLING = Spelling(
-    binary={"add": "+", "sub": "-", "eq": "==", "ne": "!=", "lt": "<", "le": "<=", "band": "&", "bor": "|"},
+    binary={"add": "+", "sub": "-", "eq": "==", "ne": "!=", "lt": "<", "le": "<="},
     conj="&&", disj="||", neg="!", true="1", false="0",
     ite="({c} -> {t} : {e})", to_bool="({x} != 0)", to_int="{x}",  # C: a condition is already 0/1
     popcount=bit_sum)

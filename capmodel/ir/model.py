@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .encoding import NUMBER, Encoding
 from .expr import Expr
 
 State = tuple[int, ...]
@@ -22,6 +23,7 @@ class Variable:
     size: int  # the domain is 0 .. size-1
     initial: int
     group: str = ""  # what it belongs to, for views: a node, a write, "global"
+    encoding: Encoding = NUMBER  # what its integer stands for (ir/encoding.py): outputs only
 
 
 @dataclass(frozen=True)

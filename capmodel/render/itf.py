@@ -3,11 +3,16 @@
 viewers read.
 
 A trace is written from the one Trace type (capmodel/trace.py): `vars` are the
-model's variables (docs/semantics.md names them), `states` its raw states,
-the initial one first, every value an integer written as {"#bigint": "N"} (as
-Quint writes every integer; the format allows it for any integer). Each
-state's `#meta` says its index and the action that led to it ("init" for the
-first), so the steps replay through the IR (tests/test_itf.py)."""
+model's variables (docs/semantics.md names them), `states` its states, the
+initial one first. Each value is written as what its integer stands for, by
+the variable's encoding (ir/encoding.py, declared by semantics/): a boolean
+as true/false, a named value (a role, a node, a status) as its name, a set
+held as a bit mask as {"#set": [...]} of its elements (a pair as {"#tup":
+[...]}), a number as {"#bigint": "N"} (as Quint writes every integer).
+`#meta.varTypes` gives each variable's type as Apalache writes it. The same
+encodings read a document back into the IR's integers (`states_of`), and
+each state's `#meta` says the action that led to it ("init" for the first),
+so the steps replay through the IR (tests/test_itf.py)."""
 from __future__ import annotations
 
 import json
@@ -15,6 +20,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..engines.result import VIOLATED, CheckResult
+from ..ir.encoding import BOOLEAN, ENUMERATION, SET, Encoding
+from ..ir.model import Variable
 from ..trace import Trace
 from .diagrams import DiagramsNotWritten, inside, not_written, safe_name, unique
 
@@ -26,9 +33,66 @@ def bigint(value: int) -> dict[str, str]:
     return {"#bigint": str(int(value))}
 
 
-def trace_to_itf(trace: Trace, variables: Sequence[str], source: str = "") -> dict[str, Any]:
-    """The ITF document of one trace; `variables`: the model's variable names, in order."""
-    names = list(variables)
+def _element(e: Any) -> Any:
+    """A named value or a set's element: a str as itself, an int as a bigint, a tuple as #tup."""
+    if isinstance(e, tuple):
+        return {"#tup": [_element(x) for x in e]}
+    return e if isinstance(e, str) else bigint(e)
+
+
+def _element_back(j: Any) -> Any:
+    if isinstance(j, dict) and "#tup" in j:
+        return tuple(_element_back(x) for x in j["#tup"])
+    if isinstance(j, dict) and "#bigint" in j:
+        return int(j["#bigint"])
+    if isinstance(j, int) and not isinstance(j, bool):  # ITF allows plain integers too
+        return j
+    if isinstance(j, str):
+        return j
+    raise ValueError(f"{j!r} is not an ITF value capmodel writes")
+
+
+def to_itf(encoding: Encoding, raw: int) -> Any:
+    """One variable's integer as the ITF value of what it stands for."""
+    value = encoding.decode(raw)
+    if encoding.kind == BOOLEAN:
+        return value
+    if encoding.kind == SET:
+        return {"#set": [_element(e) for e in value]}
+    return _element(value)
+
+
+def from_itf(encoding: Encoding, j: Any) -> int:
+    """The integer of an ITF value that to_itf wrote; ValueError for anything else."""
+    if encoding.kind == BOOLEAN:
+        return encoding.encode(j)
+    if encoding.kind == SET:
+        if not (isinstance(j, dict) and isinstance(j.get("#set"), list)):
+            raise ValueError(f"{j!r} is not an ITF set")
+        return encoding.encode(tuple(_element_back(e) for e in j["#set"]))
+    return encoding.encode(_element_back(j))
+
+
+def _element_type(e: Any) -> str:
+    if isinstance(e, tuple):
+        return "<<" + ", ".join(_element_type(x) for x in e) + ">>"
+    return "Str" if isinstance(e, str) else "Int"
+
+
+def itf_type(encoding: Encoding) -> str:
+    """The variable's type as Apalache writes it in #meta.varTypes."""
+    if encoding.kind == BOOLEAN:
+        return "Bool"
+    if encoding.kind == ENUMERATION:
+        return _element_type(encoding.names[0])
+    if encoding.kind == SET:
+        return f"Set({_element_type(encoding.names[0]) if encoding.names else 'Int'})"
+    return "Int"
+
+
+def trace_to_itf(trace: Trace, variables: Sequence[Variable], source: str = "") -> dict[str, Any]:
+    """The ITF document of one trace; `variables`: the model's variables, in order."""
+    names = [v.name for v in variables]
     raws = [tuple(trace.initial_raw)] + [tuple(s.raw) for s in trace.steps]
     actions = ["init"] + [s.action for s in trace.steps]
     for k, raw in enumerate(raws):
@@ -38,11 +102,12 @@ def trace_to_itf(trace: Trace, variables: Sequence[str], source: str = "") -> di
     states = []
     for k, (raw, action) in enumerate(zip(raws, actions)):
         state: dict[str, Any] = {"#meta": {"index": k, "action": action}}
-        state.update((name, bigint(v)) for name, v in zip(names, raw))
+        state.update((v.name, to_itf(v.encoding, x)) for v, x in zip(variables, raw))
         states.append(state)
     return {"#meta": {"format": "ITF", "format-description": FORMAT_DESCRIPTION, "source": source,
                       "description": f"capmodel: {trace.kind} of {trace.property} in system {trace.spec}"
                                      + (f": {trace.explanation}" if trace.explanation else ""),
+                      "varTypes": {v.name: itf_type(v.encoding) for v in variables},
                       "spec": trace.spec, "property": trace.property, "kind": trace.kind},
             "vars": names, "states": states}
 
@@ -59,7 +124,7 @@ def itf_traces(result: CheckResult) -> list[tuple[str, Trace]]:
     return out
 
 
-def write_itf(result: CheckResult, variables: Sequence[str], source: str, out_dir: str | Path,
+def write_itf(result: CheckResult, variables: Sequence[Variable], source: str, out_dir: str | Path,
               folder: str) -> dict[str, str]:
     """Write out_dir/<folder>/<key>.itf.json per counterexample; {key: path}.
     Raises DiagramsNotWritten (the folder's one-line error) when it cannot."""
@@ -82,14 +147,11 @@ def write_itf(result: CheckResult, variables: Sequence[str], source: str, out_di
                                                  "give --itf a folder you can write to")) from None
 
 
-def states_of(doc: dict[str, Any]) -> list[tuple[str, tuple[int, ...]]]:
-    """(action, raw state) per state of an ITF document written by write_itf."""
-    names = doc["vars"]
-    out = []
-    for state in doc["states"]:
-        values = []
-        for name in names:
-            v = state[name]
-            values.append(int(v["#bigint"]) if isinstance(v, dict) else int(v))
-        out.append((state.get("#meta", {}).get("action", ""), tuple(values)))
-    return out
+def states_of(doc: dict[str, Any], variables: Sequence[Variable]) -> list[tuple[str, tuple[int, ...]]]:
+    """(action, the IR's state) per state of an ITF document written by write_itf,
+    each value read back through its variable's encoding. ValueError when the
+    document's variables or values are not the model's."""
+    if list(doc["vars"]) != [v.name for v in variables]:
+        raise ValueError("the trace's variables are not the model's")
+    return [(state.get("#meta", {}).get("action", ""), tuple(from_itf(v.encoding, state[v.name]) for v in variables))
+            for state in doc["states"]]

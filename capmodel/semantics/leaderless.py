@@ -27,9 +27,11 @@ from dataclasses import dataclass
 
 from ..ir import expr as X
 from ..ir.expr import Expr
+from ..ir.encoding import NUMBER, TRUTH, Encoding, named
 from ..ir.model import Label
 from .state import (R_ERROR, R_LOST_DOWN, R_NOT_SENT, R_OK, R_TIMED_OUT, W_ERROR, W_LOST_DOWN, W_NOT_SENT, W_OK,
-                    W_PENDING, W_TIMED_OUT, ActionSet, SystemState, client_name, read_name, write_name)
+                    W_PENDING, W_TIMED_OUT, WRITE_STATUS, ActionSet, SystemState, client_name, read_name,
+                    write_name)
 
 # a read waits for its replies (reads of the master-based family take one step)
 R_PENDING = 5
@@ -77,11 +79,12 @@ class LeaderlessState(SystemState):
         masks, node_masks = 1 << self.W, 1 << self.N
         self.tracks_positions, self.ackd, self.waiting, self.nterm, self.wterm = False, None, None, None, None
         self.commit = None
-        self.up = self._each("up", self.nodes, 2, 1)
-        self.log = self._each("value", self.nodes, masks)
+        self.up = self._each("up", self.nodes, 2, 1, TRUTH)
+        self.log = self._each("value", self.nodes, masks, encoding=self.write_set)
         # hint[h][t]: the version h holds for home replica t (hinted handoff, sloppy quorum)
         holders = [h for h in range(self.N) if self.hints_on or h in self.standins]
-        self.hint = {(h, t): self._new(f"hint[{self.nodes[h]}->{self.nodes[t]}]", masks, 0, self.nodes[h])
+        self.hint = {(h, t): self._new(f"hint[{self.nodes[h]}->{self.nodes[t]}]", masks, 0, self.nodes[h],
+                                            self.write_set)
                      for h in holders for t in self.home if h != t
                      and (self.hints_on or cfg.sloppy_quorum)}
         skew = cfg.clock_skew
@@ -90,30 +93,36 @@ class LeaderlessState(SystemState):
         self.crashes = self._new("crashes", cfg.crashes + 1, 0, "global")
         self.partitions = self._new("partitions", cfg.partitions + 1, 0, "global")
         self.pairs = [(a, b) for a in range(self.N) for b in range(a + 1, self.N)]
-        self.cut = self._new("cut_links", 1 << len(self.pairs), 0, "global") if cfg.partitions else None
-        self.ccut = (self._new("cut_client_links", 1 << (self.C * self.N), 0, "global")
+        self.cut = self._new("cut_links", 1 << len(self.pairs), 0, "global", self.link_set) if cfg.partitions else None
+        self.ccut = (self._new("cut_client_links", 1 << (self.C * self.N), 0, "global", self.client_link_set)
                      if cfg.client_partitions or any(cfg.client_sides) else None)
         writes, reads = [write_name(i) for i in range(self.W)], [read_name(j) for j in range(self.R)]
         lin = "linearizable" in cfg.checks
-        self.wstatus, self.rstatus = self._each("status", writes, 6, W_NOT_SENT), self._each("status", reads, 6)
-        self.wnode, self.rnode = self._each("node", writes, self.N), self._each("node", reads, self.N)
-        self.wclient, self.rclient = self._each("client", writes, self.C), self._each("client", reads, self.C)
+        self.wstatus = self._each("status", writes, 6, W_NOT_SENT, named(WRITE_STATUS))
+        self.rstatus = self._each("status", reads, 6, encoding=named(LEADERLESS_READ_STATUS))
+        self.wnode, self.rnode = (self._each("node", owners, self.N, encoding=self.a_node) for owners in (writes, reads))
+        self.wclient, self.rclient = (self._each("client", owners, self.C, encoding=self.a_client)
+                                      for owners in (writes, reads))
         # the coordinator's mutations still in flight, and the replicas (or stand-ins) that acked
-        self.inflight, self.wacks = self._each("in_flight", writes, node_masks), self._each("acks", writes, node_masks)
+        self.inflight, self.wacks = (self._each(what, writes, node_masks, encoding=self.node_set)
+                                    for what in ("in_flight", "acks"))
         # ghosts: the writes (and reads) that had been answered OK when the write was sent
-        self.wbefore = self._each("acked_before", writes, masks)
-        self.wreads = self._each("reads_before", writes, 1 << self.R) if lin and self.R else None
+        self.wbefore = self._each("acked_before", writes, masks, encoding=self.write_set)
+        self.wreads = (self._each("reads_before", writes, 1 << self.R, encoding=self.read_set)
+                       if lin and self.R else None)
         # the replicas that replied, and the newest version among their replies: what the read returns
-        self.replied, self.rseen = self._each("replied", reads, node_masks), self._each("seen", reads, masks)
+        self.replied = self._each("replied", reads, node_masks, encoding=self.node_set)
+        self.rseen = self._each("seen", reads, masks, encoding=self.write_set)
         # ghosts: the writes acknowledged (and reads answered) before the read began
-        self.racked = self._each("acked_at", reads, masks)
-        self.rreads = self._each("reads_at", reads, 1 << self.R) if lin else None
+        self.racked = self._each("acked_at", reads, masks, encoding=self.write_set)
+        self.rreads = self._each("reads_at", reads, 1 << self.R, encoding=self.read_set) if lin else None
         # the spec language's globals that have no meaning here
         self.primary, self.term = X.const(0), X.const(0)
 
-    def _each(self, what: str, owners: list[str], size: int, initial: int = 0) -> list[Expr]:
+    def _each(self, what: str, owners: list[str], size: int, initial: int = 0,
+              encoding: Encoding = NUMBER) -> list[Expr]:
         """One variable `what[x]` per owner x (a node, a write or a read)."""
-        return [self._new(f"{what}[{x}]", size, initial, x) for x in owners]
+        return [self._new(f"{what}[{x}]", size, initial, x, encoding) for x in owners]
 
     # ----------------------------------------------------------- versions
     def ts_of(self, i: int) -> Expr:

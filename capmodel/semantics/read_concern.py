@@ -42,7 +42,7 @@ def commit_points(st: SystemState) -> list[Expr] | None:
     under read concern majority, the one reader of it)."""
     if st.cfg.read_concern != "majority":
         return None
-    return [st._new(f"commit_point[{x}]", 1 << st.W, 0, x) for x in st.nodes]
+    return [st._new(f"commit_point[{x}]", 1 << st.W, 0, x, st.write_set) for x in st.nodes]
 
 
 def majority_committed(st: SystemState, m: int, acks_now: dict[int, Expr] | None = None,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from ..config import SystemConfig
 from ..ir import expr as X
 from ..ir.expr import Expr
+from ..ir.encoding import NUMBER, TRUTH, Encoding, named, one_of, set_of
 from ..ir.model import ActionInstance, Action, Label, Variable
 
 # Roles a node believes it has.
@@ -67,18 +68,18 @@ class SystemState:
         self.C = cfg.clients
         lead = self.nodes.index(cfg.leader)
         masks = 1 << self.W
-        self.up = [self._new(f"up[{x}]", 2, 1, x) for x in self.nodes]
-        self.role = [self._new(f"role[{x}]", 3, MASTER if k == lead else FOLLOWER, x)
+        self.up = [self._new(f"up[{x}]", 2, 1, x, TRUTH) for x in self.nodes]
+        self.role = [self._new(f"role[{x}]", 3, MASTER if k == lead else FOLLOWER, x, named(ROLE_NAMES))
                      for k, x in enumerate(self.nodes)]
-        self.log = [self._new(f"log[{x}]", masks, 0, x) for x in self.nodes]
+        self.log = [self._new(f"log[{x}]", masks, 0, x, self.write_set) for x in self.nodes]
         # whom each node replicates from; a master's source is itself
-        self.src = [self._new(f"source[{x}]", self.N, lead, x) for x in self.nodes]
+        self.src = [self._new(f"source[{x}]", self.N, lead, x, self.a_node) for x in self.nodes]
         # what the master has learned, through acks, that each follower holds
-        self.ackd = ([self._new(f"acked_to_master[{x}]", masks, 0, x) for x in self.nodes]
+        self.ackd = ([self._new(f"acked_to_master[{x}]", masks, 0, x, self.write_set) for x in self.nodes]
                      if self.uses_acks else None)
         # ghost: the node acknowledged a client write while acting as master
-        self.wrote = [self._new(f"acked_writes_as_master[{x}]", 2, 0, x) for x in self.nodes]
-        self.primary = self._new("primary", self.N, lead, "global")
+        self.wrote = [self._new(f"acked_writes_as_master[{x}]", 2, 0, x, TRUTH) for x in self.nodes]
+        self.primary = self._new("primary", self.N, lead, "global", self.a_node)
         # the highest term issued so far: every promotion starts a new one
         terms = cfg.crashes + cfg.partitions + 1
         self.term = self._new("term", terms, 0, "global")
@@ -95,56 +96,57 @@ class SystemState:
         # terms, per node (noop.py); and, where the majority-commit point reads
         # it, the newest no-op each node has acked to its master.
         elections = cfg.failover == "elect" and terms > 1
-        self.noops = ([self._new(f"noops[{x}]", 1 << (terms - 1), 0, x) for x in self.nodes]
+        # (bit t-1: the no-op of term t)
+        self.noops = ([self._new(f"noops[{x}]", 1 << (terms - 1), 0, x, set_of(range(1, terms))) for x in self.nodes]
                       if elections else None)
         self.noop_acked = ([self._new(f"noop_acked_to_master[{x}]", terms, 0, x) for x in self.nodes]
                            if elections and cfg.read_concern == "majority" else None)
         self.crashes = self._new("crashes", cfg.crashes + 1, 0, "global")
         self.partitions = self._new("partitions", cfg.partitions + 1, 0, "global")
         self.pairs = [(a, b) for a in range(self.N) for b in range(a + 1, self.N)]
-        self.cut = (self._new("cut_links", 1 << len(self.pairs), 0, "global")
+        self.cut = (self._new("cut_links", 1 << len(self.pairs), 0, "global", self.link_set)
                     if cfg.partitions else None)
-        self.wstatus = [self._new(f"status[{write_name(i)}]", 6, W_NOT_SENT, write_name(i))
+        self.wstatus = [self._new(f"status[{write_name(i)}]", 6, W_NOT_SENT, write_name(i), named(WRITE_STATUS))
                         for i in range(self.W)]
-        self.wnode = [self._new(f"node[{write_name(i)}]", self.N, 0, write_name(i))
+        self.wnode = [self._new(f"node[{write_name(i)}]", self.N, 0, write_name(i), self.a_node)
                       for i in range(self.W)]
-        self.wclient = [self._new(f"client[{write_name(i)}]", self.C, 0, write_name(i))
+        self.wclient = [self._new(f"client[{write_name(i)}]", self.C, 0, write_name(i), self.a_client)
                         for i in range(self.W)]
-        self.rstatus = [self._new(f"status[{read_name(j)}]", 5, R_NOT_SENT, read_name(j))
+        self.rstatus = [self._new(f"status[{read_name(j)}]", 5, R_NOT_SENT, read_name(j), named(READ_STATUS))
                         for j in range(self.R)]
-        self.rnode = [self._new(f"node[{read_name(j)}]", self.N, 0, read_name(j))
+        self.rnode = [self._new(f"node[{read_name(j)}]", self.N, 0, read_name(j), self.a_node)
                       for j in range(self.R)]
-        self.rclient = [self._new(f"client[{read_name(j)}]", self.C, 0, read_name(j))
+        self.rclient = [self._new(f"client[{read_name(j)}]", self.C, 0, read_name(j), self.a_client)
                         for j in range(self.R)]
         # ghost: what the answer held, and what was acknowledged when it was given
-        self.rseen = [self._new(f"seen[{read_name(j)}]", masks, 0, read_name(j))
+        self.rseen = [self._new(f"seen[{read_name(j)}]", masks, 0, read_name(j), self.write_set)
                       for j in range(self.R)]
-        self.racked = [self._new(f"acked_at[{read_name(j)}]", masks, 0, read_name(j))
+        self.racked = [self._new(f"acked_at[{read_name(j)}]", masks, 0, read_name(j), self.write_set)
                        for j in range(self.R)]
         # Details of real systems (docs/systems.md); declared only when a spec
         # uses them, so the simple model keeps its small state.
         # Follower positions received (= log) >= flushed >= applied.
         self.tracks_positions = cfg.ack_after != "received"
-        self.flushed = ([self._new(f"flushed[{x}]", masks, 0, x) for x in self.nodes]
+        self.flushed = ([self._new(f"flushed[{x}]", masks, 0, x, self.write_set) for x in self.nodes]
                         if self.tracks_positions else None)
-        self.applied = ([self._new(f"applied[{x}]", masks, 0, x) for x in self.nodes]
+        self.applied = ([self._new(f"applied[{x}]", masks, 0, x, self.write_set) for x in self.nodes]
                         if self.tracks_positions else None)
         # min-replicas-to-write: the replicas each master still counts as in touch
         # (its own view, which lags behind partitions and failovers)
         followers = sum(1 << k for k in range(self.N) if k != lead)
-        self.in_touch = ([self._new(f"in_touch[{x}]", 1 << self.N, followers if k == lead else 0, x)
+        self.in_touch = ([self._new(f"in_touch[{x}]", 1 << self.N, followers if k == lead else 0, x, self.node_set)
                           for k, x in enumerate(self.nodes)] if cfg.min_replicas else None)
         # links between clients and nodes, cut by a partition `with_clients`
-        self.ccut = (self._new("cut_client_links", 1 << (self.C * self.N), 0, "global")
+        self.ccut = (self._new("cut_client_links", 1 << (self.C * self.N), 0, "global", self.client_link_set)
                      if cfg.client_partitions or any(cfg.client_sides) else None)
         # The server's own ack wait, apart from the client's (which may give up):
         # under after_sync it is what hides a commit from the master's readers.
-        self.waiting = ([self._new(f"waiting[{write_name(i)}]", 2, 0, write_name(i)) for i in range(self.W)]
+        self.waiting = ([self._new(f"waiting[{write_name(i)}]", 2, 0, write_name(i), TRUTH) for i in range(self.W)]
                         if cfg.visibility == "after_sync" and self.uses_acks else None)
         # Patroni's synchronous standbys: the followers whose acks covered the
         # latest commit answered OK, the only ones it may promote
         listed = sum(1 << self.nodes.index(x) for x in cfg.standbys if x != cfg.leader)
-        self.sync_set = (self._new("sync_standbys", 1 << self.N, listed, "global")
+        self.sync_set = (self._new("sync_standbys", 1 << self.N, listed, "global", self.node_set)
                          if cfg.failover == "promote_sync_standby" else None)
         # MongoDB read concern majority: each node's majority-commit point (read_concern.py)
         from . import read_concern  # it imports this module
@@ -154,9 +156,42 @@ class SystemState:
     def uses_acks(self) -> bool:
         return self.cfg.acks_needed > 0
 
-    def _new(self, name: str, size: int, initial: int, group: str) -> Expr:
-        self.variables.append(Variable(name, size, initial, group))
+    def _new(self, name: str, size: int, initial: int, group: str, encoding: Encoding = NUMBER) -> Expr:
+        """A variable, and what its integer stands for (ir/encoding.py: read by ITF traces)."""
+        assert encoding.fits(size), (name, size, encoding)
+        self.variables.append(Variable(name, size, initial, group, encoding))
         return X.var(len(self.variables) - 1)
+
+    # What the variables' integers stand for: a node (its index), a client, a
+    # set of writes (bit i: w<i+1>), of nodes, of node links (bit pair_bit(a, b):
+    # the pair), of client-node links (bit client_bit(c, n)).
+    @property
+    def a_node(self) -> Encoding:
+        return one_of(self.nodes)
+
+    @property
+    def a_client(self) -> Encoding:
+        return one_of(client_name(c) for c in range(self.C))
+
+    @property
+    def write_set(self) -> Encoding:
+        return set_of(write_name(i) for i in range(self.W))
+
+    @property
+    def node_set(self) -> Encoding:
+        return set_of(self.nodes)
+
+    @property
+    def read_set(self) -> Encoding:
+        return set_of(read_name(j) for j in range(self.R))
+
+    @property
+    def link_set(self) -> Encoding:
+        return set_of((self.nodes[a], self.nodes[b]) for a, b in self.pairs)
+
+    @property
+    def client_link_set(self) -> Encoding:
+        return set_of((client_name(c), self.nodes[n]) for c in range(self.C) for n in range(self.N))
 
     # ---------------------------------------------------------------- terms
     def is_role(self, n: int, role: int) -> Expr:
