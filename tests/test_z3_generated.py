@@ -250,3 +250,15 @@ def test_lemmas_kept_from_a_tiny_sample_with_quorum_atoms_hold_in_every_reachabl
     tr = Z.translate(model)
     g = generate_lemmas(model, tr, model.invariants, Deadline(BUDGET), facts=[tr.domain], max_states=50)
     assert g.candidates and all(p.verdict == HOLDS for p in check_lemmas_explicit(model, g.lemmas))
+
+
+def test_semisync_is_proved_with_quorum_lemmas_some_of_which_have_no_wording():
+    """semisync.cap needs "an acknowledged write is on at least 2 nodes" (a
+    quorum atom) and facts about the terms of writes, which have no
+    spec-language attribute: the second stage, with every atom, proves it, and
+    the lemmas without a wording are said to have none (not dropped silently)."""
+    model = bare(model_of("specs/semisync.cap"))
+    z = check_z3(model, max_depth=1, generate=BUDGET)
+    assert [p.verdict for p in z.properties] == [PROVED]
+    assert any(line.startswith("# lemma gen_") and "no wording" in line for line in z.generated)
+    assert any(line.startswith("lemma gen_") for line in z.generated)
