@@ -262,3 +262,23 @@ def test_semisync_is_proved_with_quorum_lemmas_some_of_which_have_no_wording():
     assert [p.verdict for p in z.properties] == [PROVED]
     assert any(line.startswith("# lemma gen_") and "no wording" in line for line in z.generated)
     assert any(line.startswith("lemma gen_") for line in z.generated)
+
+
+def test_random_walks_reach_only_reachable_states_and_drop_only_false_candidates():
+    """When the breadth-first sample is cut, random walks add deep states:
+    each one reachable (in the complete state space of sync.cap), the same
+    every run, and a candidate is dropped by them only if some reachable
+    state breaks it."""
+    model = model_of("specs/sync.cap")
+    everything, complete = invgen.explore(model, max_states=10**6)
+    assert complete
+    walks = invgen.walk_states(model, walks=50, depth=40)
+    assert walks == invgen.walk_states(model, walks=50, depth=40)
+    assert set(walks) <= set(everything)
+    shallow, complete = invgen.explore(model, max_states=200)
+    assert not complete
+    candidates = invgen.generate(model, shallow)
+    kept = invgen.survivors(candidates, walks)
+    assert len(kept) < len(candidates)  # the walks go deeper than 200 states
+    true_everywhere = set(invgen.survivors(candidates, everything))
+    assert true_everywhere <= set(kept)
