@@ -7,14 +7,18 @@ variables) and `x == c` for every variable x and value c of its domain.
 The templates are
   counts    `at least k of these atoms hold`, for atoms of one shape over the
             variables of one family (the same test of every node);
+  quorums   bits of the sets the model treats bitwise, and counts of
+            conjunctions `at least k members with flag f and test t` (a node
+            up and holding write j): quorum_vocabulary;
   units     a literal (an atom or its negation) that holds in every state seen;
   clauses   `a or b` over two literals: implications between pairs of atoms
             (a write's status and where it is held, a role and a source,
             the order of two bits), and equivalences as two such clauses.
 A candidate must hold in every state the explicit search reached (a
-breadth-first sample, complete when the state space fits): one that fails in
-a reachable state is dropped at once, by truth tables (one big integer per
-literal, a bit per state), not by a solver.
+breadth-first sample, complete when the state space fits, and random walks
+to deeper states when it is not): one that fails in a reachable state is
+dropped at once, by truth tables (one big integer per literal, a bit per
+state), not by a solver.
 
 Nothing here proves anything: Z3's Houdini loop (induction.houdini) keeps
 the largest inductive subset, and only what Z3 then checks, as it checks a

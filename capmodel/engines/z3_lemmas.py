@@ -2,7 +2,9 @@
 
 generate_lemmas() runs the pipeline of issue 15:
   1. candidates from templates over the model's own atoms, filtered on the
-     states a breadth-first search reaches (all of them when they fit);
+     states a breadth-first search reaches (all of them when they fit) and
+     on random walks when it is cut; first over the atoms a lemma line can
+     word, then, if a property is left unproved, over all of them;
   2. Houdini in Z3 (induction.houdini): the largest inductive subset;
   3. of it, what the properties' proof needs (unsatisfiable cores);
   4. those, one lemma per template family, handed back as Conditions.
