@@ -17,6 +17,7 @@ from capmodel.engines.bmc import Deadline
 from capmodel.engines.result import HOLDS, VIOLATED
 from capmodel.engines.z3_engine import PROVED, check_lemmas_explicit, check_z3
 from capmodel.engines.z3_lemmas import generate_lemmas
+from capmodel.ir import expr as X
 from capmodel.ir.pycompile import compile_predicate
 from capmodel.semantics.build import build_model
 from capmodel.syntax.load import load_text
@@ -198,3 +199,86 @@ def test_z3_progress_follows_the_explicit_engines_rules(capsys):
     piped.say("z3: BMC depth 5 of 9 checked")  # within 30 s of the last line: nothing
     err = capsys.readouterr().err.splitlines()
     assert err == [err[0]] and err[0].startswith("z3: BMC depth 4 of 9 checked, 31 s")
+
+
+# ---------------------------------------------------------------- quorum atoms (issue 15)
+def test_quorum_atoms_count_the_nodes_that_are_up_and_hold_a_write():
+    """`at least k nodes up and holding write j`, one of the quorum atoms, has
+    the truth value counted directly on every reachable state of semisync.cap."""
+    model = model_of("specs/semisync.cap")
+    names = [v.name for v in model.variables]
+    nodes = [n[len("up["):-1] for n in names if n.startswith("up[")]
+    states, complete = invgen.explore(model)
+    assert complete
+    atoms = invgen.vocabulary(model)
+    checked = 0
+    for j in range(2):
+        for k in range(1, len(nodes) + 1):
+            wanted = [a for a in atoms if (c := invgen.counted(a)) is not None and c[0] == k
+                      and {frozenset(map(str, x.args)) for x in c[1]} == {frozenset({
+                          str(X.eq(X.var(names.index(f"up[{n}]")), X.const(1))),
+                          str(X.has_bit(X.var(names.index(f"log[{n}]")), j))}) for n in nodes}]
+            assert len(wanted) == 1, (j, k)
+            test = compile_predicate(wanted[0])
+            for s in states:
+                direct = sum(1 for n in nodes if s[names.index(f"up[{n}]")] == 1
+                             and s[names.index(f"log[{n}]")] >> j & 1)
+                assert test(s) == (direct >= k)
+            checked += 1
+    assert checked == 2 * len(nodes)
+
+
+@pytest.mark.parametrize("path", ["specs/semisync.cap", "specs/sync.cap", "specs/systems/mongodb_read_local.cap"])
+def test_the_quorum_atoms_only_add_candidates(path, monkeypatch):
+    """More atoms never lose a proof: every candidate made without the quorum
+    atoms is still made with them (a covering pair is not replaced by a chain
+    through a quorum atom), so Houdini's largest inductive subset only grows."""
+    model = model_of(path)
+    states, _ = invgen.explore(model, max_states=5_000)
+    with_quorum = {c.expr for c in invgen.generate(model, states)}
+    monkeypatch.setattr(invgen, "quorum_vocabulary", lambda *_a, **_k: [])
+    without = {c.expr for c in invgen.generate(model, states)}
+    assert without < with_quorum
+
+
+def test_lemmas_kept_from_a_tiny_sample_with_quorum_atoms_hold_in_every_reachable_state():
+    """With 50 states many quorum candidates are false: whatever Houdini keeps
+    is still true in every reachable state."""
+    model = model_of("specs/semisync.cap")
+    _, quorum = invgen.tiers(model)
+    assert any(invgen.counted(a) for a in quorum)
+    tr = Z.translate(model)
+    g = generate_lemmas(model, tr, model.invariants, Deadline(BUDGET), facts=[tr.domain], max_states=50)
+    assert g.candidates and all(p.verdict == HOLDS for p in check_lemmas_explicit(model, g.lemmas))
+
+
+def test_semisync_is_proved_with_quorum_lemmas_some_of_which_have_no_wording():
+    """semisync.cap needs "an acknowledged write is on at least 2 nodes" (a
+    quorum atom) and facts about the terms of writes, which have no
+    spec-language attribute: the second stage, with every atom, proves it, and
+    the lemmas without a wording are said to have none (not dropped silently)."""
+    model = bare(model_of("specs/semisync.cap"))
+    z = check_z3(model, max_depth=1, generate=BUDGET)
+    assert [p.verdict for p in z.properties] == [PROVED]
+    assert any(line.startswith("# lemma gen_") and "no wording" in line for line in z.generated)
+    assert any(line.startswith("lemma gen_") for line in z.generated)
+
+
+def test_random_walks_reach_only_reachable_states_and_drop_only_false_candidates():
+    """When the breadth-first sample is cut, random walks add deep states:
+    each one reachable (in the complete state space of sync.cap), the same
+    every run, and a candidate is dropped by them only if some reachable
+    state breaks it."""
+    model = model_of("specs/sync.cap")
+    everything, complete = invgen.explore(model, max_states=10**6)
+    assert complete
+    walks = invgen.walk_states(model, walks=50, depth=40)
+    assert walks == invgen.walk_states(model, walks=50, depth=40)
+    assert set(walks) <= set(everything)
+    shallow, complete = invgen.explore(model, max_states=200)
+    assert not complete
+    candidates = invgen.generate(model, shallow)
+    kept = invgen.survivors(candidates, walks)
+    assert len(kept) < len(candidates)  # the walks go deeper than 200 states
+    true_everywhere = set(invgen.survivors(candidates, everything))
+    assert true_everywhere <= set(kept)

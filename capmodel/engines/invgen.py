@@ -7,14 +7,18 @@ variables) and `x == c` for every variable x and value c of its domain.
 The templates are
   counts    `at least k of these atoms hold`, for atoms of one shape over the
             variables of one family (the same test of every node);
+  quorums   bits of the sets the model treats bitwise, and counts of
+            conjunctions `at least k members with flag f and test t` (a node
+            up and holding write j): quorum_vocabulary;
   units     a literal (an atom or its negation) that holds in every state seen;
   clauses   `a or b` over two literals: implications between pairs of atoms
             (a write's status and where it is held, a role and a source,
             the order of two bits), and equivalences as two such clauses.
 A candidate must hold in every state the explicit search reached (a
-breadth-first sample, complete when the state space fits): one that fails in
-a reachable state is dropped at once, by truth tables (one big integer per
-literal, a bit per state), not by a solver.
+breadth-first sample, complete when the state space fits, and random walks
+to deeper states when it is not): one that fails in a reachable state is
+dropped at once, by truth tables (one big integer per literal, a bit per
+state), not by a solver.
 
 Nothing here proves anything: Z3's Houdini loop (induction.houdini) keeps
 the largest inductive subset, and only what Z3 then checks, as it checks a
@@ -57,9 +61,18 @@ def _variables(e: Expr, acc: set[int] | None = None) -> set[int]:
 
 
 def vocabulary(model: Model, sayable=None) -> list[Expr]:
-    """The model's atoms over one or two variables, and `x == c` per variable value,
-    in a fixed order (the model's, then the variables'); with `sayable`, only
-    the atoms it accepts (those a lemma line can word)."""
+    """The model's atoms over one or two variables, `x == c` per variable value,
+    counts, then the quorum atoms (quorum_vocabulary), in a fixed order; with
+    `sayable`, only the atoms it accepts (those a lemma line can word)."""
+    base, quorum = tiers(model, sayable)
+    return base + quorum
+
+
+def tiers(model: Model, sayable=None) -> tuple[list[Expr], list[Expr]]:
+    """The vocabulary in two parts: the atoms of the first templates, and the
+    quorum atoms (bits of sets, counts of conjunctions) added after them.
+    generate() keeps every clause of the first part that it kept before the
+    second existed: more atoms never lose a proof (see generate)."""
     atoms: dict[Expr, None] = {}
 
     def walk(e: Expr) -> None:
@@ -70,31 +83,126 @@ def vocabulary(model: Model, sayable=None) -> list[Expr]:
             if isinstance(a, Expr):
                 walk(a)
 
-    for inst in model.instances():
-        walk(inst.guard)
-        for _, value in inst.updates:
-            walk(value)
-    for c in [*model.invariants, *model.reachables]:
-        walk(c.expr)
+    for e in _model_exprs(model):
+        walk(e)
+    own = list(atoms)  # the model's own tests, before the enumerations below
     for i, v in enumerate(model.variables):
         if 1 < v.size <= MAX_VALUES:
             for c in range(v.size):
                 atoms.setdefault(X.eq(X.var(i), X.const(c)), None)
+    if sayable is not None:
+        atoms = {a: None for a in atoms if sayable(a)}
     # counts against thresholds: atoms of one shape over one variable each (the
     # same test of every node's log, say) make a count, and `at least k of
     # them` is an atom for each k
+    for members in _groups(model, atoms):
+        _add_counts(atoms, members)
+    base = list(atoms)
+    quorum = quorum_vocabulary(model, own, sayable)
+    return base, [a for a in quorum if a not in atoms]
+
+
+def quorum_vocabulary(model: Model, own: list[Expr], sayable=None) -> list[Expr]:
+    """Atoms for quorum reasoning ("an acknowledged write is on at least k
+    nodes that are up"), still from the model's own vocabulary only:
+      bits    for a variable the model treats as a set of bits (an operand of
+              a bitwise operation), `bit j of x is set` for each j: the same
+              test of every member of its family (is write j in this log);
+      counts  `at least k of them` over the bits of one position, and counts
+              of conjunctions, `at least k members i with f(i) and t(i)`: a
+              flag f of one family set (a node is up) and t one of the
+              model's own tests or a bit on another family with the same
+              members (that node's log holds write j).
+    Only flags (two-valued variables tested for the value 1) pair with tests,
+    which keeps the new atoms to a few per pair of families."""
+    tests: dict[Expr, None] = dict.fromkeys(own)
+    for i in sorted(_masks(model)):
+        width = model.variables[i].size.bit_length() - 1
+        if model.variables[i].size == 1 << width:
+            for j in range(width):
+                tests.setdefault(X.has_bit(X.var(i), j), None)
     if sayable is not None:
-        atoms = {a: None for a in atoms if sayable(a)}
+        tests = {a: None for a in tests if sayable(a)}
+    atoms: dict[Expr, None] = {a: None for a in tests if a not in own}
+    groups = _groups(model, tests)
+    for members in groups:
+        if not any(a in own for a in members):  # the bits: the model's own counts come first
+            _add_counts(atoms, members)
+    flags = [m for m in groups if all(_is_set_flag(model, a) for a in m)]
+    for flag in flags:
+        by_member = {_member(model, a): a for a in flag}
+        for test in groups:
+            members = [_member(model, a) for a in test]
+            if (len(set(members)) != len(members) or set(members) != set(by_member)
+                    or _family(model, flag[0]) == _family(model, test[0])):
+                continue
+            _add_counts(atoms, [X.and_(by_member[m], a) for m, a in zip(members, test)])
+    return list(atoms)
+
+
+def _groups(model: Model, atoms) -> list[list[Expr]]:
+    """Atoms over one variable each, grouped by shape (the same test of every
+    member of a family); groups of one left out."""
     groups: dict[str, list[Expr]] = {}
-    for atom in list(atoms):
+    for atom in atoms:
         if len(_variables(atom)) == 1:
             groups.setdefault(shape(model, atom), []).append(atom)
-    for members in groups.values():
-        if len(members) > 1:
-            count = X.sum_(members)
-            for k in range(1, len(members) + 1):
-                atoms.setdefault(X.le(X.const(k), count), None)
-    return list(atoms)
+    return [members for members in groups.values() if len(members) > 1]
+
+
+def _add_counts(atoms: dict, members: list[Expr]) -> None:
+    count = X.sum_(members)
+    for k in range(1, len(members) + 1):
+        atoms.setdefault(X.le(X.const(k), count), None)
+
+
+def _masks(model: Model) -> set[int]:
+    """The variables that some bitwise operation of the model takes as an operand."""
+    found: set[int] = set()
+
+    def walk(e: Expr) -> None:
+        if e.op in ("band", "bor", "bdiff", "lowbit", "popcount"):
+            found.update(a.args[0] for a in e.args if a.op == "var")
+        for a in e.args:
+            if isinstance(a, Expr):
+                walk(a)
+
+    for e in _model_exprs(model):
+        walk(e)
+    return found
+
+
+def _model_exprs(model: Model):
+    """Every expression the model is made of: guards, updates, properties, reachable conditions."""
+    for inst in model.instances():
+        yield inst.guard
+        for _, value in inst.updates:
+            yield value
+    for c in [*model.invariants, *model.reachables]:
+        yield c.expr
+
+
+def _only_variable(e: Expr) -> int:
+    (i,) = _variables(e)
+    return i
+
+
+def _member(model: Model, atom: Expr) -> str:
+    """Which member of its family an atom over one variable tests (`up[s1]` -> `s1`)."""
+    name = model.variables[_only_variable(atom)].name
+    return name[name.find("["):] if "[" in name else ""
+
+
+def _family(model: Model, atom: Expr) -> str:
+    return model.variables[_only_variable(atom)].name.split("[")[0]
+
+
+def _is_set_flag(model: Model, atom: Expr) -> bool:
+    """`x == 1` (or a boolean x) for a two-valued x."""
+    if atom.op == "var":
+        return True
+    return (atom.op == "eq" and atom.args[0].op == "var" and atom.args[1] == X.const(1)
+            and model.variables[atom.args[0].args[0]].size == 2)
 
 
 def counted(e: Expr) -> tuple[int, list[Expr]] | None:
@@ -139,6 +247,46 @@ def explore(model: Model, max_states: int = DEFAULT_SAMPLE, tick=_never) -> tupl
     return list(seen), True
 
 
+WALKS, WALK_DEPTH = 400, 60  # random walks that add deep states to a sample that is not complete
+
+
+def walk_states(model: Model, walks: int = WALKS, depth: int = WALK_DEPTH, seed: int = 0, tick=_never) -> list[State]:
+    """States of random walks from the initial state (a fixed seed: the same
+    states every run), each `depth` steps or until no step is enabled. They are
+    reachable, so they filter candidates as soundly as the breadth-first
+    sample does, and they reach the deep states that sample stops short of
+    (at 7 nodes x 6 writes it ends at depth 6 or so of more than 20)."""
+    import random
+
+    rng = random.Random(seed)
+    successors = compile_successors(model)
+    out: dict[State, None] = {}
+    for n in range(walks):
+        if n & 15 == 0:
+            tick()
+        s = model.initial_state
+        for _ in range(depth):
+            nxt = successors(s)
+            if not nxt:
+                break
+            s = rng.choice(nxt)[1]
+            out.setdefault(s, None)
+    return list(out)
+
+
+def survivors(candidates: list[Candidate], states: list[State], tick=_never) -> list[Candidate]:
+    """The candidates that hold in every one of the states."""
+    if not states:
+        return candidates
+    failing = failing_test([c.expr for c in candidates])
+    broken: set[int] = set()
+    for n, s in enumerate(states):
+        if n & 1023 == 0:
+            tick()
+        broken.update(failing(s))
+    return [c for i, c in enumerate(candidates) if i not in broken]
+
+
 def _tables(exprs: list[Expr], states: list[State]) -> list[int]:
     """Each expression's truth table over the states: bit k is its value in states[k]."""
     if not exprs:
@@ -166,7 +314,8 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None) -> li
     everything = (1 << len(states)) - 1
     out: list[Candidate] = []
     classes: dict[int, Expr] = {}  # truth table -> the first atom with it
-    atoms = vocabulary(model, sayable)
+    base, quorum = tiers(model, sayable)
+    atoms, base = base + quorum, set(base)
     tick()
     for atom, table in zip(atoms, _tables(atoms, states)):
         if table == everything:
@@ -183,12 +332,20 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None) -> li
         else:
             classes[table] = atom
     literals: list[tuple[Expr, int]] = []
+    first = 0  # bits of the literals whose atom is of the first tier
     for table, atom in classes.items():
+        if atom in base:
+            first |= 0b11 << len(literals)
         literals.append((atom, table))
         literals.append((X.not_(atom), everything ^ table))
     # `a implies b` for literals a, b whose truth tables nest. Only the covering
     # pairs (no literal strictly between them) are kept: the rest follow by
-    # chaining, so the set says as much with far fewer clauses (sync.cap: ...)
+    # chaining, so the set says as much with far fewer clauses (sync.cap: 1,220
+    # -> 390). But a chain through a literal whose own clauses are not
+    # inductive loses the pair it replaced, so the pairs of the first tier are
+    # those covering within it alone (what they were before the quorum atoms
+    # existed: no proof found then is lost), and the pairs with a quorum atom
+    # at either end those covering among all the literals.
     above = []
     for u, (_, tu) in enumerate(literals):
         tick()
@@ -198,23 +355,28 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None) -> li
                 mask |= 1 << v
         above.append(mask)
     seen: set[frozenset] = set()
-    for u, (a, _) in enumerate(literals):
-        covers = above[u]
-        rest = covers
-        while rest:
-            w = (rest & -rest).bit_length() - 1
-            rest &= rest - 1
-            covers &= ~above[w]
-        while covers:
-            v = (covers & -covers).bit_length() - 1
-            covers &= covers - 1
-            b = literals[v][0]
-            clause = (X.not_(a), b)
-            if frozenset(clause) in seen:
+    everyone = (1 << len(literals)) - 1
+    for within, ends in ((first, lambda u: first), (everyone, lambda u: everyone if not first >> u & 1 else ~first)):
+        for u, (a, _) in enumerate(literals):
+            if within == first and not first >> u & 1:
                 continue
-            seen.add(frozenset(clause))
-            seen.add(frozenset((b, X.not_(a))))
-            out.append(Candidate(X.or_(*clause), ("clause", *sorted(shape(model, x) for x in clause))))
+            covers = above[u] & within
+            rest = covers
+            while rest:
+                w = (rest & -rest).bit_length() - 1
+                rest &= rest - 1
+                covers &= ~above[w]
+            covers &= ends(u)
+            while covers:
+                v = (covers & -covers).bit_length() - 1
+                covers &= covers - 1
+                b = literals[v][0]
+                clause = (X.not_(a), b)
+                if frozenset(clause) in seen:
+                    continue
+                seen.add(frozenset(clause))
+                seen.add(frozenset((b, X.not_(a))))
+                out.append(Candidate(X.or_(*clause), ("clause", *sorted(shape(model, x) for x in clause))))
     return out
 
 
