@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 from pathlib import Path
 
 import lark
@@ -14,6 +15,7 @@ from capmodel.ir import expr as X
 from capmodel.ir.model import Action, ActionInstance, Condition, Label, Model, Variable
 from capmodel.ir.pycompile import compile_successors
 from capmodel.semantics.build import build_model
+from capmodel.syntax.load import load_spec
 
 
 def config(**overrides) -> SystemConfig:
@@ -29,6 +31,20 @@ def config(**overrides) -> SystemConfig:
 def run(cfg: SystemConfig, **kw):
     model = build_model(cfg)
     return model, explicit.check(model, stop_when_decided=False, **kw)
+
+
+@lru_cache(maxsize=None)
+def plain_search(path: str):
+    """A spec's model and its search with no reduction, of every property, to the
+    end: the reference that reduced searches are compared with, run once per spec
+    in each test process. The compiled engine where it is available (it gives the
+    Python engine's graph, verdicts and shortest traces: tests/test_compiled_engine.py
+    checks so for every spec), else the Python one. Callers must not change it."""
+    from capmodel.engines import compiled
+
+    model = build_model(load_spec(path))
+    engine = compiled if compiled.available() is None else explicit
+    return model, engine.check(model, stop_when_decided=False)
 
 
 def reachable(model: Model) -> set:
