@@ -33,18 +33,26 @@ def run(cfg: SystemConfig, **kw):
     return model, explicit.check(model, stop_when_decided=False, **kw)
 
 
-@lru_cache(maxsize=None)
-def plain_search(path: str):
-    """A spec's model and its search with no reduction, of every property, to the
-    end: the reference that reduced searches are compared with, run once per spec
-    in each test process. The compiled engine where it is available (it gives the
-    Python engine's graph, verdicts and shortest traces: tests/test_compiled_engine.py
-    checks so for every spec), else the Python one. Callers must not change it."""
-    from capmodel.engines import compiled
+ROOT = Path(__file__).resolve().parent.parent
 
-    model = build_model(load_spec(path))
-    engine = compiled if compiled.available() is None else explicit
-    return model, engine.check(model, stop_when_decided=False)
+
+def spec_key(path) -> str:
+    """A spec's path from the repository's root: one name whichever way a test spells it."""
+    return Path(path).resolve().relative_to(ROOT).as_posix()
+
+
+def plain_search(path):
+    """A spec's model and its search on the Python engine (the reference), with no
+    reduction, of every property, to the end: what reduced searches are compared
+    with and the corpus's verdicts, run once per spec in each test process (it was
+    once per property and per test). Callers must not change it."""
+    return _plain_search(spec_key(path))
+
+
+@lru_cache(maxsize=None)
+def _plain_search(key: str):
+    model = build_model(load_spec(str(ROOT / key)))
+    return model, explicit.check(model, stop_when_decided=False)
 
 
 def reachable(model: Model) -> set:

@@ -237,6 +237,7 @@ def test_linearizable_agrees_with_brute_force_on_every_reachable_state(kw):
     dict(nodes=("a", "b"), write_level="any", read_level="one", hinted_handoff=True, crashes=1, anti_entropy=True),
     dict(nodes=("a", "b"), write_level="one", read_level="one", clock_skew=1, writes=2, read_count=0),
 ])
+@pytest.mark.slow
 def test_z3_agrees_including_converges(kw):
     from test_z3_engine import assert_agree
 
