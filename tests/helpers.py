@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 from pathlib import Path
 
 import lark
@@ -14,6 +15,7 @@ from capmodel.ir import expr as X
 from capmodel.ir.model import Action, ActionInstance, Condition, Label, Model, Variable
 from capmodel.ir.pycompile import compile_successors
 from capmodel.semantics.build import build_model
+from capmodel.syntax.load import load_spec
 
 
 def config(**overrides) -> SystemConfig:
@@ -29,6 +31,28 @@ def config(**overrides) -> SystemConfig:
 def run(cfg: SystemConfig, **kw):
     model = build_model(cfg)
     return model, explicit.check(model, stop_when_decided=False, **kw)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def spec_key(path) -> str:
+    """A spec's path from the repository's root: one name whichever way a test spells it."""
+    return Path(path).resolve().relative_to(ROOT).as_posix()
+
+
+def plain_search(path):
+    """A spec's model and its search on the Python engine (the reference), with no
+    reduction, of every property, to the end: what reduced searches are compared
+    with and the corpus's verdicts, run once per spec in each test process (it was
+    once per property and per test). Callers must not change it."""
+    return _plain_search(spec_key(path))
+
+
+@lru_cache(maxsize=None)
+def _plain_search(key: str):
+    model = build_model(load_spec(str(ROOT / key)))
+    return model, explicit.check(model, stop_when_decided=False)
 
 
 def reachable(model: Model) -> set:

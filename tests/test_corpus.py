@@ -5,10 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from capmodel.engines import explicit
-from capmodel.semantics.build import build_model
-from capmodel.syntax.load import load_spec
 from capmodel.trace import replay
+
+from helpers import plain_search
 
 SPECS = sorted(Path(__file__).parent.parent.joinpath("specs").rglob("*.cap"))
 EXPECT = re.compile(r"^#\s*expect:\s*(holds|violated)\s+(\w+)", re.M)
@@ -21,8 +20,7 @@ def expectations(path: Path) -> dict[str, str]:
 @pytest.fixture(scope="module", params=SPECS, ids=lambda p: p.name)
 def checked(request):
     path = request.param
-    model = build_model(load_spec(str(path)))
-    return path, model, explicit.check(model, stop_when_decided=False)
+    return (path, *plain_search(str(path)))  # shared with the other tests of this worker
 
 
 def test_every_spec_states_its_expectations():

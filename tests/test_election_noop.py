@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 import capmodel
 from capmodel.ir.pycompile import evaluate
 from capmodel.semantics import noop
@@ -18,6 +20,7 @@ EXPECT = re.compile(r"^#\s*expect:\s*(holds|violated)\s+(\w+)", re.M)
 THREE = ("p1", "p2", "p3")
 
 
+@pytest.mark.slow
 def test_figure8_holds_with_the_noop():
     """p1's linearizable read of w1 waits until p3 holds p1's no-op of term 2,
     so p2 (last term 1) cannot win p3's vote and w1 stays."""
@@ -29,6 +32,7 @@ def test_figure8_holds_with_the_noop():
     assert set(v.reachables.values()) == {"reached"}
 
 
+@pytest.mark.slow
 def test_without_the_noop_in_the_vote_figure8_is_violated(monkeypatch):
     """The mutation: a log's last term without its no-ops brings back the
     wrong VIOLATED, with Figure 8's story (so the spec exercises the no-op)."""
@@ -70,6 +74,7 @@ def test_a_noop_of_a_newer_term_makes_a_log_more_up_to_date():
     assert evaluate(st.at_least_as_up_to_date(1, 2), s)
 
 
+@pytest.mark.slow
 def test_logs_stay_well_formed_and_agree_up_to_every_shared_entry():
     """The representation's premise (noop.py): in every reachable state a
     write of term t > 0 follows the no-op of term t in its log, a no-op of

@@ -83,6 +83,7 @@ def _assert_partial_report(rc: int, out: str, err: str, searched: bool = False) 
     assert "interrupted: 1 of 1 spec(s) reported" in err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("phase", list(PHASES))
 def test_ctrl_c_in_each_phase_of_set_up_gives_the_partial_report(phase):
     rc, out, err = _verify_interrupted_at(phase, str(BIG))

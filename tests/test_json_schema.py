@@ -149,6 +149,7 @@ def test_cap_rows_and_their_ctrl_c(monkeypatch):
     assert code == 130 and doc["interrupted"] and [r["label"] for r in doc["results"]] == ["incomplete"]
 
 
+@pytest.mark.slow
 def test_check_properties_and_infer():
     doc, code = run("check", str(ROOT / "specs/async.cap"), "--json")
     valid(doc, "check")

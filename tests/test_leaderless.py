@@ -13,6 +13,7 @@ import pytest
 
 from capmodel.cap import analyse
 from capmodel.catalogue import PROPERTIES
+from capmodel.engines import search
 from capmodel.ir.pycompile import compile_successors, evaluate
 from capmodel.semantics.build import build_model
 from capmodel.semantics.leaderless import R_PENDING, LeaderlessState
@@ -54,14 +55,20 @@ def trace(cfg, prop):
 
 # ------------------------------------------------------------ what theory predicts
 @pytest.mark.slow
-def test_overlapping_quorums_give_no_stale_read():
+@pytest.mark.parametrize("w,r", [("quorum", "quorum"), ("all", "one"), ("one", "all"), ("2", "2")])
+def test_overlapping_quorums_give_no_stale_read(w, r):
     """R + W > N, no sloppy quorum: a read that begins after an acknowledged
     write shares a replica with its write set, even across a partition, with
-    failed writes landing partly and crashes."""
-    for w, r in (("quorum", "quorum"), ("all", "one"), ("one", "all"), ("2", "2")):
-        cfg = leaderless(write_level=w, read_level=r, partitions=1, crashes=1, recover=True, writes=2)
-        v = got(cfg)
-        assert (v["no_stale_read"], v["no_acked_write_lost"], v["read_your_writes"]) == (H, H, H), (w, r)
+    failed writes landing partly and crashes. (Only the three properties asked:
+    the others' ghost variables would add states.)"""
+    checks = ("no_stale_read", "no_acked_write_lost", "read_your_writes")
+    cfg = leaderless(write_level=w, read_level=r, partitions=1, crashes=1, recover=True, writes=2, checks=checks)
+    # as `verify` searches (compiled, the three replicas interchangeable): 1.7 million
+    # states on the Python engine took a minute a piece on a busy machine
+    result = search.check(build_model(cfg), stop_when_decided=False)
+    assert result.stats.complete and result.deadlock is None
+    v = verdicts(result)
+    assert (v["no_stale_read"], v["no_acked_write_lost"], v["read_your_writes"]) == (H, H, H), (w, r)
 
 
 def test_one_and_one_read_stale_data():
@@ -189,6 +196,13 @@ def _brute_force(st: LeaderlessState, s) -> bool:
     return False
 
 
+def _vars_of(e) -> set[int]:
+    """The indexes of the variables an IR expression reads."""
+    if e.op == "var":
+        return {e.args[0]}
+    return set().union(*(_vars_of(a) for a in e.args if hasattr(a, "op")))
+
+
 @pytest.mark.parametrize("kw", [
     dict(nodes=("a", "b"), write_level="one", read_level="one", writes=2, read_count=2, clients=2),
     dict(nodes=("a", "b"), write_level="all", read_level="one", writes=1, read_count=3, clients=2, crashes=1),
@@ -200,14 +214,22 @@ def test_linearizable_agrees_with_brute_force_on_every_reachable_state(kw):
     model = build_model(cfg)
     st = LeaderlessState(cfg)
     prop = model.invariants[0].expr
+    # Both sides read only the operations' history (and the property what its
+    # expression names), so states that agree on those variables are asked once:
+    # most reachable states differ only in the replicas.
+    history = [st.wstatus, st.rstatus, st.wbefore, st.wreads, st.racked, st.rreads, st.rseen]
+    asked = sorted(_vars_of(prop) | {v.args[0] for vs in history if vs is not None for v in vs})
+    decided: dict[tuple, bool] = {}
     succ = compile_successors(model)
     seen, frontier, both = {model.initial_state}, [model.initial_state], {True: 0, False: 0}
     while frontier:
         s = frontier.pop()
         if not any(s[v.args[0]] == R_PENDING for v in st.rstatus):
-            verdict = bool(evaluate(prop, s))
-            assert verdict == _brute_force(st, s), model.view(s)
-            both[verdict] += 1
+            key = tuple(s[i] for i in asked)
+            if key not in decided:
+                decided[key] = bool(evaluate(prop, s))
+                assert decided[key] == _brute_force(st, s), model.view(s)
+            both[decided[key]] += 1
         for _, t in succ(s):
             if t not in seen:
                 seen.add(t)
@@ -220,6 +242,7 @@ def test_linearizable_agrees_with_brute_force_on_every_reachable_state(kw):
     dict(nodes=("a", "b"), write_level="any", read_level="one", hinted_handoff=True, crashes=1, anti_entropy=True),
     dict(nodes=("a", "b"), write_level="one", read_level="one", clock_skew=1, writes=2, read_count=0),
 ])
+@pytest.mark.slow
 def test_z3_agrees_including_converges(kw):
     from test_z3_engine import assert_agree
 
@@ -227,7 +250,9 @@ def test_z3_agrees_including_converges(kw):
     from capmodel.engines.z3_engine import check_z3, diameter_of
     model = build_model(leaderless(**kw))
     e = explicit.check(model, stop_when_decided=False)
-    assert_agree(model, e, check_z3(model, diameter=diameter_of(e), timeout=60))
+    z = check_z3(model, diameter=diameter_of(e))  # the whole diameter: these models are small
+    assert not z.timed_out
+    assert_agree(model, e, z)
 
 
 # ------------------------------------------------------------------ shipped specs

@@ -346,6 +346,7 @@ HAND_BUILT = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", HAND_BUILT)
 def test_hand_built_system(name):
     result = assert_agrees(config(**{**HAND_BUILT[name], "checks": ("linearizable",)}))

@@ -42,6 +42,7 @@ def trace(name, prop):
     return next(p.trace for p in [*result.properties, *result.reachables] if p.name == prop)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(ISSUE))
 def test_verdicts_of_the_issue(name):
     got = verdicts(checked(name)[1])

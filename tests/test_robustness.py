@@ -338,6 +338,7 @@ def test_two_specs_with_one_file_name_get_two_folders(tmp_path):
     assert sorted(d.name for d in out.iterdir()) == ["async", "async-2"]
 
 
+@pytest.mark.slow
 def test_engine_both_gives_one_combined_verdict_and_the_comparison_in_json():
     """Row 12: the explicit engine's verdict when it explores everything (Z3
     cross-checks it), its exit code, and the comparison inside the document."""

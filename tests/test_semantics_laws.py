@@ -1,12 +1,14 @@
 """Laws of replication that must hold for every small system, checked on
 generated configurations: no deadlocks, replayable traces, and the textbook
 results (sync loses nothing, async with failover does, CP reads are never stale)."""
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from capmodel.trace import replay
 
 from helpers import NODES, config, run, systems, verdicts
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(systems())
 def test_no_deadlock_and_every_trace_replays(cfg):
@@ -52,6 +54,7 @@ def test_cp_reads_without_failover_are_never_stale(cfg):
     assert verdicts(run(cfg)[1])["no_stale_read"] == "holds"
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(systems())
 def test_fencing_prevents_split_brain(cfg):

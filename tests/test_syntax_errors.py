@@ -302,6 +302,7 @@ def assert_only_spec_errors(fn, *args):
         e.render()  # rendering never fails either
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text())
 def test_fuzz_random_text_only_raises_spec_error(text):

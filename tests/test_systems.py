@@ -74,6 +74,7 @@ def test_every_system_of_the_issue_has_a_spec_and_nothing_else_is_there():
     assert all(s.startswith(("cassandra_", "mongodb_")) for s in stems - set(ISSUE_TABLE)), stems
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(ISSUE_TABLE))
 def test_issue_verdicts(name):
     result = checked(name)

@@ -124,6 +124,7 @@ def test_cap_colours_an_incomplete_label():
     assert "\x1b[33mINCOMPLETE" in p.stdout
 
 
+@pytest.mark.slow
 def test_infer_colours_its_verdict_and_names_what_p_left_out(tmp_path):
     spec = tmp_path / "small.cap"
     spec.write_text(SMALL)
@@ -300,6 +301,7 @@ def test_p_with_a_misspelt_name_says_did_you_mean(command):
     assert "did you mean 'no_stale_read' for 'no_stale_reads'?" in p.stderr
 
 
+@pytest.mark.slow
 def test_verify_names_the_invariants_p_leaves_unchecked():
     p = capmodel("verify", "specs/sync.cap", "--no-render", "-q", "-p", "no_stale_read")
     assert "not checked (left out by -p): acked_everywhere" in p.stdout

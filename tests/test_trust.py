@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as hs
 
@@ -101,6 +102,7 @@ def test_a_minority_survivor_is_not_promoted():
           derandomize=True)
 @given(hs.sampled_from(["sync", "quorum"]), hs.sampled_from([THREE, ("a", "b")]), hs.integers(0, 1),
        hs.integers(0, 1), hs.booleans(), hs.booleans(), hs.integers(1, 2))
+@pytest.mark.slow
 def test_law_elections_never_lose_an_acked_write_while_a_majority_is_up(mode, nodes, crashes, partitions,
                                                                          fencing, recover, writes):
     """Acks from a majority, votes from a majority: while fewer than half the

@@ -39,6 +39,7 @@ def test_each_variable_is_as_wide_as_its_own_values():
     assert tr.escape is not None  # counters such as `crashes + 1` need their guard to stay in range
 
 
+@pytest.mark.slow
 def test_narrow_variables_keep_the_shortest_counterexample_at_seven_nodes():
     model = build_model(seven_nodes())
     e = explicit.check(model)
@@ -114,6 +115,7 @@ def test_nodes_have_no_order():
     assert "CAP401" in str(err.value)
 
 
+@pytest.mark.slow
 def test_a_counterexample_to_induction_is_told_drawn_and_a_real_step(tmp_path):
     spec = tmp_path / "lemmas.cap"
     spec.write_text(LEMMA_SPEC)
@@ -140,6 +142,7 @@ def _without(model, lemma_name):
     return dataclasses.replace(model, lemmas=[c for c in model.lemmas if c.name != lemma_name])
 
 
+@pytest.mark.slow
 def test_the_shipped_lemmas_prove_sync_for_every_depth():
     model = build_model(load_text((ROOT / "specs/proofs/sync_lemmas.cap").read_text(),
                                   str(ROOT / "specs/proofs/sync_lemmas.cap")))
@@ -154,6 +157,7 @@ def test_the_shipped_lemmas_prove_sync_for_every_depth():
     assert any(m.cti is not None for m in [*weaker.properties, *weaker.lemmas])
 
 
+@pytest.mark.slow
 def test_induction_gives_the_same_ctis_on_one_core_as_on_several(monkeypatch):
     """The questions of an induction round run on every core; what comes back
     must not depend on how many there are (each is copied into a fresh
@@ -173,6 +177,7 @@ def test_induction_gives_the_same_ctis_on_one_core_as_on_several(monkeypatch):
     assert any(cti is not None for _, _, cti in one)
 
 
+@pytest.mark.slow
 def test_a_run_does_not_depend_on_what_ran_before_it_in_the_process():
     """Each translation has a Z3 context of its own; in a shared one, Z3's
     choices (which depend on the terms' ids) changed with the runs before."""
