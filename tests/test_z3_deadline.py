@@ -30,9 +30,9 @@ FIVE_NODES = """system big {
 """
 
 
-@pytest.mark.parametrize("budget", [1e-6, 0.05])
 @pytest.mark.parametrize("spec", ["specs/sync.cap", "five_nodes"])
-def test_a_spent_budget_gives_incomplete_verdicts(tmp_path, spec, budget):
+def test_a_spent_budget_gives_incomplete_verdicts(tmp_path, spec):
+    budget = 1e-6  # spent before the first solver question, however fast the machine (no timing)
     if spec == "five_nodes":
         path = tmp_path / "big.cap"
         path.write_text(FIVE_NODES)
