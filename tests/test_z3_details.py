@@ -72,6 +72,28 @@ def test_a_run_decided_early_leaves_deadlocks_unchecked_and_says_so():
     assert compare(e, z) == []  # not a disagreement: the deadlock lies deeper than was checked
 
 
+def test_both_checks_deadlocks_only_to_the_explicit_deadlock_and_not_where_there_is_none():
+    from capmodel.engines.z3_engine import bounds_for
+
+    # a deadlock in 3 steps: BMC cross-checks that length, and no deeper
+    model = counter_model(2, 3)
+    e = explicit.check(model, stop_when_decided=False)
+    b = bounds_for(model, e, None)
+    assert b["deadlocks_to"] == len(e.deadlock.steps) == 3
+    z = check_z3(model, **b)
+    assert z.deadlock is not None and len(z.deadlock.steps) == 3 and compare(e, z) == []
+    replay(model, z.deadlock)
+    # none in the complete search (async.cap): BMC does not look again, and says so
+    model = build_model(load_text((ROOT / "specs/async.cap").read_text(), str(ROOT / "specs/async.cap")))
+    e = explicit.check(model, stop_when_decided=False)
+    assert e.stats.complete and e.deadlock is None
+    b = bounds_for(model, e, None)
+    assert b["deadlocks_to"] == -1
+    z = check_z3(model, **b)
+    assert z.deadlock is None and z.deadlock_depth < b["max_depth"] and compare(e, z) == []
+    assert any(n.startswith("deadlocks: the explicit engine's complete search found none") for n in z.notes)
+
+
 LEMMA_SPEC = """
 system sync_lemmas {
   nodes master, s1, s2

@@ -130,12 +130,16 @@ def houdini(tr: Translation, goods: list, deadline: Deadline, logic: str = Z.DEF
     or None when the deadline ran out. Only an unsatisfiable answer keeps
     anything: the result is inductive by Z3's word, not by the sample's."""
     cur, nxt = tr.step_vars(0, "houdini_"), tr.step_vars(1, "houdini_")
-    before = [tr.at(g, cur) for g in goods]
-    after = [tr.at(g, nxt) for g in goods]
-    base = [tr.step(cur, nxt), *[tr.at(f, cur) for f in facts]]
     active = list(range(len(goods)))
     rounds = 0
     try:
+        before, after = [], []
+        for i, g in enumerate(goods):  # hundreds of substitutions: the deadline counts them too
+            if i % 64 == 0:
+                deadline.remaining_ms()
+            before.append(tr.at(g, cur))
+            after.append(tr.at(g, nxt))
+        base = [tr.step(cur, nxt), *[tr.at(f, cur) for f in facts]]
         while active:
             rounds += 1
             # A fresh solver each round, the candidates left as hard constraints

@@ -105,7 +105,8 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
              timeout: float | None = None, lemmas: Sequence[Condition] = (), diameter: int | None = None,
              induction_k: int = DEFAULT_INDUCTION_K, prove: bool = True, logic: str = Z.DEFAULT_LOGIC,
              stop_when_decided: bool = True, progress: Callable[[str], None] | None = None,
-             generate: float | None = None, bound_from: str | None = None) -> Z3Result:
+             generate: float | None = None, bound_from: str | None = None,
+             deadlocks_to: int | None = None) -> Z3Result:
     """Check the model's invariants (those named in `properties`, or all), its
     reachable conditions, deadlocks and the lemmas with Z3.
 
@@ -294,6 +295,8 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     target = depth if stop_when_decided else bound
     if stop_when_decided and not still_open:
         target = -1
+    if deadlocks_to is not None:  # --engine both: as deep as the explicit deadlock (its length is checked), if any
+        target = deadlocks_to
     if "deadlock" not in proved and not timed_out and target >= 0:
         timed_out = bmc.run([deadlock], target, deadline).timed_out
     result.deadlock_depth = None if "deadlock" in proved else st.checked.get("deadlock", -1)
@@ -398,6 +401,14 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     elif result.bound_source == "diameter" and any(p.verdict == BOUNDED for p in result.properties):
         result.notes.append(f"depth {bound} is the diameter the explicit engine measured: no reachable state "
                             "is further from the initial state")
+
+    if deadlocks_to is not None and not timed_out and result.deadlock_depth is not None \
+            and result.deadlock_depth < depth:
+        past = f" past depth {result.deadlock_depth}" if result.deadlock_depth >= 0 else ""
+        result.notes.append(f"deadlocks: BMC looked only as deep as the explicit engine's deadlock ({deadlocks_to} "
+                            "steps)" if deadlocks_to >= 0 else
+                            f"deadlocks: the explicit engine's complete search found none; BMC did not look "
+                            f"again{past}")
 
     decided = all(p.verdict in (VIOLATED, PROVED) for p in result.properties)
     result.stats = Stats(states=0, transitions=0, depth=max(depth, 0), seconds=time.perf_counter() - started,
@@ -520,13 +531,19 @@ def bounds_for(model: Model, explicit_result: CheckResult | None, max_depth: int
     if not explicit_result.stats.complete:
         return {"diameter": diameter_of(explicit_result)}
     traces = [p.trace for p in [*explicit_result.properties, *explicit_result.reachables] if p.trace is not None]
+    # Deadlocks are BMC's own pass, with a second solver unrolled again from depth 0
+    # (raft_majority: 2 of Z3's 2.8 s): it cross-checks the explicit deadlock's length
+    # where there is one, and is not run where the complete search found none.
+    deadlocks_to = -1
     if explicit_result.deadlock is not None:
         traces.append(explicit_result.deadlock)
+        deadlocks_to = len(explicit_result.deadlock.steps)
     # generating lemmas re-explores the states: only where they are few is it worth its time here
     small = explicit_result.stats.states <= BOTH_GENERATE_STATES
     # (and induction without them rarely proves anything the explicit run did not already settle)
     return {"max_depth": max((len(t.steps) for t in traces), default=0), "prove": small, "induction_k": 1,
-            "generate": BOTH_GENERATE_BUDGET if small else None, "bound_from": "explicit counterexamples"}
+            "generate": BOTH_GENERATE_BUDGET if small else None, "bound_from": "explicit counterexamples",
+            "deadlocks_to": deadlocks_to}
 
 
 def diameter_of(result: CheckResult) -> int | None:
