@@ -99,6 +99,7 @@ def test_the_itf_is_the_trace_type_s_own_states():
         states_of(doc, model.variables[1:])
 
 
+@pytest.mark.slow  # 2-4 s: out of make test-quick (under a minute), in make test
 def test_itf_of_z3_counterexamples_and_of_several_specs(tmp_path):
     files, result = itf_files(str(ROOT / "specs/cp.cap"), str(ROOT / "specs/async.cap"), "--engine", "z3",
                               tmp_path=tmp_path)

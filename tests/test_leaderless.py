@@ -146,6 +146,7 @@ def test_convergence_needs_anti_entropy_or_hints():
     assert got(leaderless(**base, hinted_handoff=True))["converges"] == H
 
 
+@pytest.mark.slow  # 2-4 s: out of make test-quick (under a minute), in make test
 def test_blocking_read_repair_makes_quorum_reads_monotonic():
     base = dict(read_count=2, clients=2, checks=("linearizable", "monotonic_reads"))
     assert got(leaderless(**base))["linearizable"] == V  # a partly landed write, seen then missed

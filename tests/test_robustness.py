@@ -258,6 +258,7 @@ def test_a_bounded_run_says_how_to_go_further():
 
 # ---------------------------------------------------------------- row 7: infer --timeout bounds the command
 
+@pytest.mark.slow  # 2-4 s: out of make test-quick (under a minute), in make test
 def test_infer_shares_its_timeout_between_the_properties(monkeypatch):
     from capmodel.engines import z3_chc
     from capmodel.semantics.build import build_model

@@ -117,6 +117,7 @@ def test_the_fixedpoint_api_proves_and_checks_too():
     assert holds_everywhere(r.invariant, tr, reachable_states(model("cp.cap")))
 
 
+@pytest.mark.slow  # 2-4 s: out of make test-quick (under a minute), in make test
 def test_violated_properties_are_never_proved():
     for spec, prop in [("async.cap", "no_acked_write_lost"), ("cp.cap", "read_availability")]:
         r = proof(spec, prop)

@@ -267,6 +267,7 @@ def test_semisync_is_proved_with_quorum_lemmas_some_of_which_have_no_wording():
     assert any(line.startswith("lemma gen_") for line in z.generated)
 
 
+@pytest.mark.slow  # 2-4 s: out of make test-quick (under a minute), in make test
 def test_random_walks_reach_only_reachable_states_and_drop_only_false_candidates():
     """When the breadth-first sample is cut, random walks add deep states:
     each one reachable (in the complete state space of sync.cap), the same
