@@ -84,6 +84,15 @@ class Deadline:
             raise OutOfTime()
         return left
 
+    def paced(self, items, every: int = 64):
+        """The items, with the budget checked every `every` of them (OutOfTime
+        once it is spent): for long runs of Python work between solver calls,
+        which no solver timeout bounds."""
+        for i, item in enumerate(items):
+            if i % every == 0:
+                self.remaining_ms()
+            yield item
+
     def arm(self, solver) -> None:
         ms = self.remaining_ms()
         if ms is not None:

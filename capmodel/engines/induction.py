@@ -134,9 +134,7 @@ def houdini(tr: Translation, goods: list, deadline: Deadline, logic: str = Z.DEF
     rounds = 0
     try:
         before, after = [], []
-        for i, g in enumerate(goods):  # hundreds of substitutions: the deadline counts them too
-            if i % 64 == 0:
-                deadline.remaining_ms()
+        for g in deadline.paced(goods):  # hundreds of substitutions: the deadline counts them too
             before.append(tr.at(g, cur))
             after.append(tr.at(g, nxt))
         base = [tr.step(cur, nxt), *[tr.at(f, cur) for f in facts]]

@@ -36,7 +36,8 @@ import itertools
 from dataclasses import dataclass
 
 from ..ir import expr as X
-from ..ir.expr import BOOL, Expr
+from ..ir.cone import variables_read
+from ..ir.expr import BOOL, Expr, subterms
 from ..ir.model import Model, State
 from ..ir.pycompile import compile_predicate, compile_successors, to_python
 
@@ -48,16 +49,6 @@ MAX_VALUES = 16  # `x == c` atoms only for variables with at most this many valu
 class Candidate:
     expr: Expr  # a boolean IR condition
     family: tuple  # its template with variables named by family: members are reported together
-
-
-def _variables(e: Expr, acc: set[int] | None = None) -> set[int]:
-    acc = set() if acc is None else acc
-    if e.op == "var":
-        acc.add(e.args[0])
-    for a in e.args:
-        if isinstance(a, Expr):
-            _variables(a, acc)
-    return acc
 
 
 def vocabulary(model: Model, sayable=None) -> list[Expr]:
@@ -74,17 +65,11 @@ def tiers(model: Model, sayable=None) -> tuple[list[Expr], list[Expr]]:
     generate() keeps every clause of the first part that it kept before the
     second existed: more atoms never lose a proof (see generate)."""
     atoms: dict[Expr, None] = {}
-
-    def walk(e: Expr) -> None:
-        if e.op in ("eq", "lt", "le") or (e.op == "var" and e.type == BOOL):
-            if 1 <= len(_variables(e)) <= 2:
-                atoms.setdefault(e, None)
-        for a in e.args:
-            if isinstance(a, Expr):
-                walk(a)
-
     for e in _model_exprs(model):
-        walk(e)
+        for x in subterms(e):
+            test = x.op in ("eq", "lt", "le") or (x.op == "var" and x.type == BOOL)
+            if test and 1 <= len(variables_read(x, set())) <= 2:
+                atoms.setdefault(x, None)
     own = list(atoms)  # the model's own tests, before the enumerations below
     for i, v in enumerate(model.variables):
         if 1 < v.size <= MAX_VALUES:
@@ -145,7 +130,7 @@ def _groups(model: Model, atoms) -> list[list[Expr]]:
     member of a family); groups of one left out."""
     groups: dict[str, list[Expr]] = {}
     for atom in atoms:
-        if len(_variables(atom)) == 1:
+        if len(variables_read(atom, set())) == 1:
             groups.setdefault(shape(model, atom), []).append(atom)
     return [members for members in groups.values() if len(members) > 1]
 
@@ -158,18 +143,8 @@ def _add_counts(atoms: dict, members: list[Expr]) -> None:
 
 def _masks(model: Model) -> set[int]:
     """The variables that some bitwise operation of the model takes as an operand."""
-    found: set[int] = set()
-
-    def walk(e: Expr) -> None:
-        if e.op in ("band", "bor", "bdiff", "lowbit", "popcount"):
-            found.update(a.args[0] for a in e.args if a.op == "var")
-        for a in e.args:
-            if isinstance(a, Expr):
-                walk(a)
-
-    for e in _model_exprs(model):
-        walk(e)
-    return found
+    return {a.args[0] for e in _model_exprs(model) for x in subterms(e)
+            if x.op in ("band", "bor", "bdiff", "lowbit", "popcount") for a in x.args if a.op == "var"}
 
 
 def _model_exprs(model: Model):
@@ -183,7 +158,7 @@ def _model_exprs(model: Model):
 
 
 def _only_variable(e: Expr) -> int:
-    (i,) = _variables(e)
+    (i,) = variables_read(e, set())
     return i
 
 

@@ -111,11 +111,11 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
     # promote_most_up_to_date compares the terms of the last entries: semisync.cap
     # needs them); the lemmas that then have no wording are reported as such.
     # A superset of candidates: its inductive subset proves at least as much.
-    best = None
     def wordable(atom) -> bool:  # a translation and a rendering per atom: the budget counts them
         tick()
         return _words(model, tr, atom) is not None
 
+    best = None
     for stage, sayable in enumerate((wordable, None)):
         try:
             candidates = invgen.survivors(invgen.generate(model, states, tick, sayable=sayable), deep, tick)
@@ -147,11 +147,8 @@ def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say) -> 
     exprs = [c.expr for c in candidates] + [c.expr for c in props]
     deadline.remaining_ms()
     say(f"z3: Houdini over {len(exprs):,} candidates")
-    goods = []
-    for i, e in enumerate(exprs):  # hundreds of translations: the budget counts them too
-        if i % 64 == 0:
-            deadline.remaining_ms()
-        goods.append(tr.translator.as_bool(e, f"candidate {stage}.{i}"))
+    # hundreds of translations: the budget counts them too
+    goods = [tr.translator.as_bool(e, f"candidate {stage}.{i}") for i, e in deadline.paced(enumerate(exprs))]
     successors = compile_successors(model)
     failing = invgen.failing_test(exprs)
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..ir import expr as X
-from ..ir.expr import BOOL, Expr
+from ..ir.cone import variables_read
+from ..ir.expr import BOOL, Expr, subterms  # noqa: F401 (subterms: murphi and tla take it from here)
 from ..ir.model import ActionInstance, Condition, Model
 
 
@@ -57,14 +58,6 @@ def label(text: str) -> str:
 
 # ---------------------------------------------------------------- bounds
 
-def subterms(e: Expr):
-    """e and every expression inside it."""
-    yield e
-    if e.op not in ("const", "var"):
-        for a in e.args:
-            yield from subterms(a)
-
-
 def expressions(model: Model):
     """Every expression the model holds: guards, updates, conditions and `done`."""
     for inst in model.instances():
@@ -72,10 +65,6 @@ def expressions(model: Model):
         yield from (v for _, v in inst.updates)
     yield from (c.expr for c in model.invariants + model.lemmas + model.reachables)
     yield model.done
-
-
-def variables_read(e: Expr) -> set[int]:
-    return {x.args[0] for x in subterms(e) if x.op == "var"}
 
 
 def bounds(e: Expr, model: Model) -> tuple[int, int]:
@@ -127,7 +116,7 @@ def plan(inst: ActionInstance) -> Assignment:
     """Order the updates so that none reads a variable already overwritten;
     save a variable's old value only where a cycle of reads leaves no such order."""
     remaining = list(inst.updates)
-    reads = {i: variables_read(e) for i, e in remaining}
+    reads = {i: variables_read(e, set()) for i, e in remaining}
     saved: list[int] = []
     order: list[tuple[int, Expr]] = []
     while remaining:

@@ -228,3 +228,11 @@ def select(index: Expr, options: list[Expr]) -> Expr:
 def reduce_or(xs) -> Expr:
     """Bitwise or of many masks."""
     return reduce(bor, xs, const(0))
+
+
+def subterms(e: Expr):
+    """e and every expression inside it, e first (pre-order)."""
+    yield e
+    if e.op not in ("const", "var"):
+        for a in e.args:
+            yield from subterms(a)
