@@ -68,6 +68,34 @@ def test_cone_leaves_out_only_what_no_checked_property_reads():
     assert [i.name for i in reduced.instances()] == [i.name for i in model.instances()]
 
 
+def _distinct_nodes(exprs) -> int:
+    """How many distinct expression objects the expressions are made of (shared ones counted once)."""
+    seen, stack = set(), list(exprs)
+    while stack:
+        e = stack.pop()
+        if id(e) not in seen:
+            seen.add(id(e))
+            stack.extend(a for a in e.args if hasattr(a, "op"))
+    return len(seen)
+
+
+def _expressions(model):
+    for inst in model.instances():
+        yield inst.guard
+        yield from (value for _, value in inst.updates)
+
+
+def test_cone_keeps_the_subterms_the_model_shares():
+    """The builders share subterms between guards; the reduced model keeps
+    them shared instead of copying them into every guard (which made the
+    symmetry check of a 7-node spec 2.5 times slower on the reduced model)."""
+    model = build_model(load_spec(str(ROOT / "specs/async.cap")))
+    checked = [c for c in model.invariants if c.name == "no_acked_write_lost"]
+    reduced = restrict(model, checked, model.reachables)
+    full, cut = _distinct_nodes(_expressions(model)), _distinct_nodes(_expressions(reduced))
+    assert cut <= full  # before: 2,410 objects in the reduced model against 1,437 in the full one
+
+
 def test_reductions_are_reported():
     model = build_model(load_spec(str(ROOT / "specs/async.cap")))
     r = search.check(model, stop_when_decided=False, compiled=False)
