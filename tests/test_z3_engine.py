@@ -251,8 +251,11 @@ def cross_check_depth(e) -> int:
 
 
 def z3_cross_check(model, e):
-    """check_z3 to cross_check_depth, with no time bound; it must not run out of time."""
-    z = check_z3(model, max_depth=cross_check_depth(e))
+    """check_z3 to cross_check_depth, with no time bound; it must not run out of time.
+    Induction is tried with k = 1 only (every PROVED is still checked against the
+    explicit verdict): the second round, k = 2, was a third of the Z3 time of these
+    200 systems, and the shipped specs' tests above run it at the default k."""
+    z = check_z3(model, max_depth=cross_check_depth(e), induction_k=1)
     assert not z.timed_out
     return z
 
