@@ -87,6 +87,7 @@ def test_quiet_when_piped():
     assert "states/s, " not in p.stderr  # no progress line on a pipe
 
 
+@pytest.mark.slow
 def test_same_spec_same_output():
     a = capmodel("verify", "specs/async.cap", "--json", "--no-render")
     b = capmodel("verify", "specs/async.cap", "--json", "--no-render")

@@ -272,6 +272,7 @@ def test_cassandra_quorum_verdicts_of_the_issue():
     assert "Unavailable" in t.steps[-1].text
 
 
+@pytest.mark.slow
 def test_cassandra_one_verdicts_of_the_issue_and_its_cap_row():
     _, result = spec("cassandra_one")
     v = verdicts(result)

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from capmodel.engines import explicit
 from capmodel.render.diagrams import WRITTEN_LIST, counterexamples, write_traces
 from capmodel.semantics.build import build_model
@@ -45,6 +47,7 @@ def test_a_counterexample_gone_takes_its_diagrams_with_it(tmp_path):
     assert not folder.exists()  # nothing of the user's in it: the empty folder goes too
 
 
+@pytest.mark.slow
 def test_verify_twice_leaves_only_the_second_runs_diagrams(tmp_path):
     spec = tmp_path / "async.cap"
     spec.write_text((ROOT / "specs" / "async.cap").read_text())

@@ -94,6 +94,7 @@ def test_no_cache_folder_parses_each_time(monkeypatch):
 HEAVY = ("lark", "rich", "z3", "graphviz", "jsonschema", "numpy")
 
 
+@pytest.mark.slow
 def test_a_cached_verify_imports_no_heavy_library(cache):
     """`capmodel verify` of a shipped spec, twice in fresh processes: the second,
     with warm caches, imports none of HEAVY (the first needs Lark to parse)."""

@@ -295,6 +295,7 @@ def test_graph_takes_a_dot_timeout():
     assert "--dot-timeout" in capmodel("graph", "--help").stdout
 
 
+@pytest.mark.slow
 def test_a_graph_too_large_to_lay_out_is_written_as_dot_only(tmp_path):
     """The fuzzer's `graph --max-states 10000000` on async.cap (29,494 states)
     ran Graphviz until its 60 s limit; now the .dot is written and dot is not

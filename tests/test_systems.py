@@ -156,6 +156,7 @@ def test_mysql_after_sync_hides_the_write_until_a_replica_has_it():
     assert 0 <= first(t, "ack") < first(t, "client_read", node="source")
 
 
+@pytest.mark.slow
 def test_mysql_timeout_falls_back_to_async_then_loses_the_write():
     t = trace("mysql_semisync_timeout", "no_acked_write_lost")
     assert 0 <= first(t, "ack_wait_timeout") < first(t, "promote")

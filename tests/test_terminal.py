@@ -337,6 +337,7 @@ def complete(line: str) -> list[str]:
     return [w.removeprefix("plain,") for w in p.stdout.split()]
 
 
+@pytest.mark.slow
 def test_p_completes_the_names_each_command_takes_from_the_spec():
     from capmodel import catalogue
     from capmodel.syntax.load import load_spec
