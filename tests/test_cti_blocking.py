@@ -106,7 +106,6 @@ def test_the_blocked_clauses_hold_in_every_reachable_state():
     assert all(p.verdict == HOLDS for p in check_lemmas_explicit(model, g.lemmas))
 
 
-@pytest.mark.slow
 def test_blocking_never_proves_what_is_violated(monkeypatch):
     """raft_majority's no_read_of_lost_data is violated (5 steps). With a
     sample too small to see that, it joins the goals of the blocking loop,

@@ -50,6 +50,7 @@ from .z3_translate import Translation
 STRATEGIES = ("simple", "greedy")  # how cubes are chosen: the second when the first gives a clause tried before
 BLOCKING_SAMPLE = 500_000  # states explored for the cubes when the candidates' sample was cut
 MAX_BLOCKED = 2_000  # states blocked at most in one search (a bound on the loop, besides the deadline)
+_explored: list = [None, [], False]  # the last model explored for blocking, its states, whether that is all
 
 
 def update_cone(model: Model, exprs: list[Expr]) -> set[int]:
@@ -218,9 +219,10 @@ def extend(model: Model, tr: Translation, candidates: list[Candidate], props: li
         # left out, and blocking then chases states that are reachable
         # (raft_linearizable: 600 states blocked in 100 s with 50,000 states
         # and walks, no proof; 224 and both properties proved with all 452,000).
-        more, complete = invgen.explore(model, BLOCKING_SAMPLE, deadline.remaining_ms)
-        if complete:
-            states = more
+        if _explored[0] is not model:  # the second stage of z3_lemmas asks again: explored once
+            _explored[:] = [model, *invgen.explore(model, BLOCKING_SAMPLE, deadline.remaining_ms)]
+        if _explored[2]:
+            states = _explored[1]
     n = len(candidates)
     kept = [candidates[i].expr for i in inductive if i < n]
     goals = [k for k in range(len(props)) if n + k not in inductive]
