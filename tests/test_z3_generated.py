@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from capmodel.engines import explicit, invgen
+from capmodel.engines import cti_blocking, explicit, invgen
 from capmodel.engines import z3_translate as Z
 from capmodel.engines.bmc import Deadline
 from capmodel.engines.result import HOLDS, VIOLATED
@@ -101,6 +101,7 @@ def test_generated_lemmas_never_make_a_violated_property_proved(path, sample, mo
     if not violated:
         pytest.skip("no violation here")
     monkeypatch.setattr(invgen, "DEFAULT_SAMPLE", sample)
+    monkeypatch.setattr(cti_blocking, "BLOCKING_SAMPLE", sample)  # its clauses made on the tiny sample too
     z = check_z3(model, max_depth=8, generate=BUDGET)
     verdicts = {p.name: p.verdict for p in z.properties}
     for name in violated:

@@ -40,6 +40,7 @@ from ..ir.cone import variables_read
 from ..ir.expr import BOOL, Expr, subterms
 from ..ir.model import Model, State
 from ..ir.pycompile import compile_predicate, compile_successors, to_python
+from . import truth_tables
 
 DEFAULT_SAMPLE = 50_000  # states of the explicit sample the candidates are filtered on
 MAX_VALUES = 16  # `x == c` atoms only for variables with at most this many values
@@ -262,16 +263,6 @@ def survivors(candidates: list[Candidate], states: list[State], tick=_never) -> 
     return [c for i, c in enumerate(candidates) if i not in broken]
 
 
-def _tables(exprs: list[Expr], states: list[State]) -> list[int]:
-    """Each expression's truth table over the states: bit k is its value in states[k]."""
-    if not exprs:
-        return []
-    row = eval(compile("lambda s: (" + "".join(f"'1' if {to_python(e)} else '0', " for e in exprs) + ")",
-                       "<atoms>", "eval"), {})
-    columns = zip(*[row(s) for s in reversed(states)])
-    return [int("".join(c) or "0", 2) for c in columns]
-
-
 def shape(model: Model, e: Expr) -> str:
     """e with each variable named by its family (`log[s1]` -> `log`)."""
     if e.op == "var":
@@ -292,7 +283,7 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None) -> li
     base, quorum = tiers(model, sayable)
     atoms, base = base + quorum, set(base)
     tick()
-    for atom, table in zip(atoms, _tables(atoms, states)):
+    for atom, table in zip(atoms, truth_tables.tables(atoms, states, tick)):
         if table == everything:
             out.append(Candidate(atom, ("unit", shape(model, atom))))
         elif table == 0:

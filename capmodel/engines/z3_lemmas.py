@@ -23,7 +23,7 @@ from typing import Callable
 from ..ir import expr as X
 from ..ir.model import Condition, Model
 from ..ir.pycompile import compile_predicate, compile_successors
-from . import invgen
+from . import cti_blocking, invgen
 from . import z3_translate as Z
 from .bmc import Deadline, OutOfTime
 from .induction import houdini, support
@@ -123,7 +123,7 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
                 break  # every atom has a wording: the same candidates again
             if best is None:
                 out.candidates = len(candidates)  # for the summary, should time run out
-            found = _prove(model, tr, candidates, props, stage, deadline, logic, facts, say)
+            found = _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, states + deep)
         except OutOfTime:
             found = None
         if found is None:  # out of time: what the first stage found, if anything
@@ -140,7 +140,7 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
     return needed
 
 
-def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say) -> tuple | None:
+def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sample=()) -> tuple | None:
     """Houdini over the candidates and the properties, then the support of the
     properties it keeps: (inductive, provable, the indices of the candidates
     the proof needs), or None when time ran out."""
@@ -159,6 +159,11 @@ def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say) -> 
                         on_round=lambda r, n: say(f"z3: Houdini round {r}: {n:,} candidates left"))
     if inductive is None:
         return None
+    if sum(i >= len(candidates) for i in inductive) < len(props):  # too weak: block its CTIs
+        inductive = cti_blocking.extend(model, tr, candidates, props, goods, inductive, sample, deadline,
+                                        logic, facts, say)
+        if inductive is None:
+            return None
     goals = [k for k, i in enumerate(inductive) if i >= len(candidates)]
     if not goals:
         return len(inductive), 0, []
