@@ -1,8 +1,9 @@
 """Blocking counterexamples to induction (engines/cti_blocking.py): the cubes
 exclude every sampled reachable state, the fast truth tables agree with the
-state-by-state ones, and the Raft-family properties that Houdini's
-two-literal candidates could not prove come out PROVED, with the lemmas the
-proof used reported and true in every reachable state.
+state-by-state ones, and a property that Houdini's two-literal candidates
+could not prove (mysql_semisync_after_sync's no_read_of_lost_data, the
+cheapest of the five such) comes out PROVED, with lemmas true in every
+reachable state; a violated one never does.
 
 Budgets are generous and no bound depends on time, so the verdicts are
 deterministic; bench/z3_generated.py measures the time."""
@@ -70,40 +71,34 @@ def test_the_update_cone_leaves_out_what_only_reads_change():
     assert not cone & {"status[r1]", "seen[r1]", "acked_at[r1]"}
 
 
-RAFT = [("specs/textbook/raft_linearizable.cap", ["linearizable", "no_acked_write_lost"]),
-        ("specs/textbook/raft_majority.cap", ["no_acked_write_lost", "no_split_brain"]),
-        ("specs/systems/mysql_semisync_after_sync.cap", ["no_read_of_lost_data"])]
+# The Raft specs' proofs (raft_majority, raft_linearizable) take 30-60 s of CPU each, too
+# long for `make test`: bench/z3_generated.py measures them (docs/z3.md). This spec's proof
+# needs the blocking too, at a fraction of the cost.
+BLOCKED_SPEC, BLOCKED_PROPERTY = "specs/systems/mysql_semisync_after_sync.cap", "no_read_of_lost_data"
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path,names", RAFT)
-def test_raft_properties_are_proved_with_generated_lemmas(path, names):
-    model = dataclasses.replace(model_of(path), reachables=[])
-    assert not model.lemmas
-    e = explicit.check(model, stop_when_decided=False)
-    assert {p.name: p.verdict for p in e.properties if p.name in names} == {n: HOLDS for n in names}
-    z = check_z3(model, properties=names, max_depth=1, generate=BUDGET)
-    assert {p.name: p.verdict for p in z.properties} == {n: PROVED for n in names}
-    # the lemmas the proof used are reported, each a `lemma` line or a comment with its condition
-    assert z.generated and all(line.startswith(("lemma gen_", "# lemma gen_")) for line in z.generated)
-    assert any("lemmas generated:" in note and "the proof uses" in note for note in z.notes)
-
-
-@pytest.mark.slow
-def test_the_blocked_clauses_hold_in_every_reachable_state():
-    """What the proof used is true: the explicit engine checks every generated
-    lemma, the blocked clauses among them, in every reachable state."""
+def test_blocking_proves_what_houdini_alone_does_not_with_clauses_true_in_every_reachable_state():
+    """mysql_semisync_after_sync's no_read_of_lost_data: the generated set, blocked
+    clauses included, proves it; the explicit engine finds every generated lemma
+    true in every reachable state; and Z3 proves the property with them as a
+    user's lemmas (the check check_z3 makes of generated ones)."""
     from capmodel.engines import z3_translate as Z
     from capmodel.engines.bmc import Deadline
     from capmodel.engines.z3_lemmas import generate_lemmas
 
-    model = dataclasses.replace(model_of("specs/systems/mysql_semisync_after_sync.cap"), reachables=[])
+    model = dataclasses.replace(model_of(BLOCKED_SPEC), reachables=[])
+    assert not model.lemmas
+    e = explicit.check(model, stop_when_decided=False)
+    assert {p.name: p.verdict for p in e.properties}[BLOCKED_PROPERTY] == HOLDS
     tr = Z.translate(model)
-    props = [c for c in model.invariants if c.name == "no_read_of_lost_data"]
+    props = [c for c in model.invariants if c.name == BLOCKED_PROPERTY]
     g = generate_lemmas(model, tr, props, Deadline(BUDGET), facts=[tr.domain])
     assert g.provable == 1 and g.lemmas
     assert any(c.family[0] == "blocked" for c in g.candidates_list)
     assert all(p.verdict == HOLDS for p in check_lemmas_explicit(model, g.lemmas))
+    z = check_z3(dataclasses.replace(model, lemmas=list(g.lemmas)), properties=[BLOCKED_PROPERTY], max_depth=1)
+    assert [p.verdict for p in z.properties] == [PROVED]
 
 
 def test_blocking_never_proves_what_is_violated(monkeypatch):
