@@ -1,0 +1,144 @@
+"""Candidate atoms over a set whose bits stand for the members of another family.
+
+A model often keeps a set of members as bits of one variable S (bit j: the
+j-th member), and a step that touches bit j also compares a variable T[j]
+of that member with some other variable U (it adds j to S and folds T[j]
+into U, say). What holds then is rarely "every member in S has T[j] <= U"
+(T[j] may grow after j joined S) but a count:
+    at least k members j with  f(T[j])  and  (j in S  implies  A_j)
+where A_j is the step's own comparison of T[j] and U and f one of the
+model's tests of T[j]. This module makes those counts as atoms, from the
+model alone: which bit of S goes with which member is read off the steps
+(the one comparison of a shape that the steps touching bit j make), never
+from names or meanings. They join invgen's vocabulary as a tier of their
+own (invgen.tiers), and a candidate over them is filtered and proved like
+every other one.
+"""
+from __future__ import annotations
+
+from ..ir import expr as X
+from ..ir.cone import variables_read
+from ..ir.expr import Expr, subterms
+from ..ir.model import Model
+
+COMPARISONS = ("eq", "lt", "le")
+
+
+def member_set_vocabulary(model: Model, atoms: list[Expr], shape, sayable=None) -> list[Expr]:
+    """The count atoms above, for every set S and comparison shape the steps
+    pair bit by bit; `atoms` are the vocabulary so far (the tests f come from
+    it), `shape` invgen's naming of an expression by families."""
+    out: dict[Expr, None] = {}
+    tests = _tests_by_variable(model, atoms, shape)
+    for s, members in _pairings(model, shape):
+        common = set.intersection(*(variables_read(a, set()) for a in members.values()))
+        if len(common) != 1:
+            continue
+        own = {j: (variables_read(a, set()) - common) for j, a in members.items()}
+        if any(len(v) != 1 for v in own.values()):
+            continue
+        member_var = {j: next(iter(v)) for j, v in own.items()}
+        bits = sorted(members)
+        for polarity in (True, False):
+            guarded = [X.implies(X.has_bit(X.var(s), j), members[j] if polarity else X.not_(members[j]))
+                       for j in bits]
+            if sayable is not None and not all(map(sayable, guarded)):
+                continue
+            _add_counts(out, guarded)
+            # the same, for the members that also pass one of the model's tests of T[j]
+            for test_shape in sorted(set.intersection(*(set(tests.get(member_var[j], {})) for j in bits))):
+                _add_counts(out, [X.and_(tests[member_var[j]][test_shape], g) for j, g in zip(bits, guarded)])
+    return list(out)
+
+
+def _add_counts(out: dict, members: list[Expr]) -> None:
+    count = X.sum_(members)
+    for k in range(1, len(members) + 1):
+        out.setdefault(X.le(X.const(k), count), None)
+
+
+def _tests_by_variable(model: Model, atoms: list[Expr], shape) -> dict[int, dict[str, Expr]]:
+    """variable -> {shape: the first atom of that shape over it alone}."""
+    out: dict[int, dict[str, Expr]] = {}
+    for a in atoms:
+        read = variables_read(a, set())
+        if len(read) == 1:
+            out.setdefault(next(iter(read)), {}).setdefault(shape(model, a), a)
+    return out
+
+
+def _pairings(model: Model, shape):
+    """(S, {j: A_j}) for every set variable S and comparison shape such that
+    the steps touching bit j of S (testing, adding or removing it) make
+    exactly one comparison A_j of that shape over two other variables, for
+    two bits j or more. In a fixed order."""
+    seen: dict[tuple[int, int], dict[str, set[Expr]]] = {}
+    for inst in model.instances():
+        exprs = [inst.guard, *(value for _, value in inst.updates)]
+        bits, comparisons = set(), []
+        for e in exprs:
+            for x in subterms(e):
+                bit = _bit_of(x)
+                if bit is not None:
+                    bits.add(bit)
+                elif x.op in COMPARISONS and len(variables_read(x, set())) == 2:
+                    comparisons.append(x)
+        for s, j in bits:
+            for a in comparisons:
+                if s not in variables_read(a, set()):
+                    seen.setdefault((s, j), {}).setdefault(shape(model, a), set()).add(a)
+    by_set: dict[tuple[int, str], dict[int, Expr]] = {}
+    for (s, j), shapes in sorted(seen.items()):
+        for sh, found in sorted(shapes.items()):
+            if len(found) == 1:
+                by_set.setdefault((s, sh), {})[j] = next(iter(found))
+    for (s, _), members in by_set.items():
+        if len(members) > 1 and len(set(members.values())) == len(members):
+            yield s, members
+
+
+def _bit_of(x: Expr) -> tuple[int, int] | None:
+    """(S, j) for `S & 2^j` and the like: a bitwise operation of a variable and a one-bit constant."""
+    if x.op not in ("band", "bor", "bdiff") or len(x.args) != 2:
+        return None
+    a, c = x.args
+    if a.op != "var" or c.op != "const" or c.args[0] <= 0 or c.args[0] & (c.args[0] - 1):
+        return None
+    return a.args[0], c.args[0].bit_length() - 1
+
+
+def owner_pairs(model: Model, literals: list[tuple[Expr, int]], mask: int, member) -> list[tuple[Expr, Expr]]:
+    """`a implies b` for b a literal of these counts (bit u of mask set) and a
+    a literal over one variable of the counts' owner (the member of the
+    variables every summand reads: S and U above), whenever a's truth table
+    lies within b's: every such pair, not only the covering ones. The count
+    is about the owner's set, so the owner's own tests are what guard it,
+    and a chain through a literal of another family (the covering pairs')
+    loses the pair as soon as that literal's clause is not inductive.
+    `literals`: (expression, truth table) as invgen.generate makes them;
+    `member(model, atom)` names the member an atom over one variable tests."""
+    singles: dict[str, list[int]] = {}
+    for v, (a, _) in enumerate(literals):
+        if not mask >> v & 1 and len(variables_read(a, set())) == 1:
+            singles.setdefault(member(model, a), []).append(v)
+    out = []
+    for u, (b, tb) in enumerate(literals):
+        if not mask >> u & 1:
+            continue
+        owners = {member(model, X.var(i)) for i in _common_variables(b)}
+        for v in sorted(v for m in owners if m for v in singles.get(m, ())):
+            a, ta = literals[v]
+            if ta & ~tb == 0:
+                out.append((a, b))
+    return out
+
+
+def _common_variables(e: Expr) -> set[int]:
+    """The variables every summand of a count reads (e or its negation a count atom)."""
+    while e.op == "not":
+        e = e.args[0]
+    summands, rest = [], e.args[1] if e.op == "le" else e
+    while rest.op == "add":
+        rest, last = rest.args
+        summands.append(last)
+    return set.intersection(*(variables_read(x, set()) for x in summands)) if summands else set()
