@@ -58,13 +58,30 @@ def _add_counts(out: dict, members: list[Expr]) -> None:
 
 
 def _tests_by_variable(model: Model, atoms: list[Expr], shape) -> dict[int, dict[str, Expr]]:
-    """variable -> {shape: the first atom of that shape over it alone}."""
+    """variable -> {shape: the first atom of that shape over it alone}, for
+    the two kinds of test a count pairs with (as invgen's quorum atoms do):
+    a bit of a set (`x & 2^i != 0`) and a flag set (`x == 1`, x two-valued).
+    Other tests of the same variable mostly say the same on a sample (x == 1
+    and bit 0 of x, for a one-bit x) and only add equivalences to check."""
+    from .invgen import _is_set_flag  # (invgen imports this module)
+
     out: dict[int, dict[str, Expr]] = {}
     for a in atoms:
         read = variables_read(a, set())
-        if len(read) == 1:
+        if len(read) == 1 and (_is_bit(a) or _is_set_flag(model, a)):
             out.setdefault(next(iter(read)), {}).setdefault(shape(model, a), a)
+    # a one-bit set's bit and its flag are one test: the bit stays
+    for tests in out.values():
+        if any(_is_bit(a) for a in tests.values()):
+            for sh in [sh for sh, a in tests.items() if not _is_bit(a)]:
+                del tests[sh]
     return out
+
+
+def _is_bit(a: Expr) -> bool:
+    """`x & 2^i != 0`, as X.has_bit makes it."""
+    return (a.op == "not" and a.args[0].op == "eq" and a.args[0].args[1] == X.const(0)
+            and _bit_of(a.args[0].args[0]) is not None)
 
 
 def _pairings(model: Model, shape):
