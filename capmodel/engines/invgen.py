@@ -41,6 +41,7 @@ from ..ir.expr import BOOL, Expr, subterms
 from ..ir.model import Model, State
 from ..ir.pycompile import compile_predicate, compile_successors, to_python
 from .invgen_member_sets import member_set_vocabulary, owner_pairs
+from .invgen_places import places_vocabulary
 
 DEFAULT_SAMPLE = 50_000  # states of the explicit sample the candidates are filtered on
 MAX_VALUES = 16  # `x == c` atoms only for variables with at most this many values
@@ -65,7 +66,8 @@ def all_tiers(model: Model, sayable=None) -> list[list[Expr]]:
     clauses of the first two are what they were without it."""
     base, quorum = tiers(model, sayable)
     seen = set(base) | set(quorum)
-    sets = [a for a in member_set_vocabulary(model, base + quorum, shape, sayable) if a not in seen]
+    sets = member_set_vocabulary(model, base + quorum, shape, sayable) + places_vocabulary(model, _masks(model))
+    sets = [a for a in dict.fromkeys(sets) if a not in seen and (sayable is None or sayable(a))]
     return [base, quorum, sets]
 
 

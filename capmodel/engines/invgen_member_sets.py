@@ -68,20 +68,19 @@ def _tests_by_variable(model: Model, atoms: list[Expr], shape) -> dict[int, dict
     out: dict[int, dict[str, Expr]] = {}
     for a in atoms:
         read = variables_read(a, set())
-        if len(read) == 1 and (_is_bit(a) or _is_set_flag(model, a)):
+        if len(read) == 1 and (is_bit(a) or _is_set_flag(model, a)):
             out.setdefault(next(iter(read)), {}).setdefault(shape(model, a), a)
     # a one-bit set's bit and its flag are one test: the bit stays
     for tests in out.values():
-        if any(_is_bit(a) for a in tests.values()):
-            for sh in [sh for sh, a in tests.items() if not _is_bit(a)]:
+        if any(is_bit(a) for a in tests.values()):
+            for sh in [sh for sh, a in tests.items() if not is_bit(a)]:
                 del tests[sh]
     return out
 
 
-def _is_bit(a: Expr) -> bool:
+def is_bit(a: Expr) -> bool:
     """`x & 2^i != 0`, as X.has_bit makes it."""
-    return (a.op == "not" and a.args[0].op == "eq" and a.args[0].args[1] == X.const(0)
-            and _bit_of(a.args[0].args[0]) is not None)
+    return a.op == "ne" and a.args[1] == X.const(0) and bit_of(a.args[0]) is not None
 
 
 def _pairings(model: Model, shape):
@@ -95,7 +94,7 @@ def _pairings(model: Model, shape):
         bits, comparisons = set(), []
         for e in exprs:
             for x in subterms(e):
-                bit = _bit_of(x)
+                bit = bit_of(x)
                 if bit is not None:
                     bits.add(bit)
                 elif x.op in COMPARISONS and len(variables_read(x, set())) == 2:
@@ -114,7 +113,7 @@ def _pairings(model: Model, shape):
             yield s, members
 
 
-def _bit_of(x: Expr) -> tuple[int, int] | None:
+def bit_of(x: Expr) -> tuple[int, int] | None:
     """(S, j) for `S & 2^j` and the like: a bitwise operation of a variable and a one-bit constant."""
     if x.op not in ("band", "bor", "bdiff") or len(x.args) != 2:
         return None
