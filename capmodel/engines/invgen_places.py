@@ -48,7 +48,12 @@ def places_vocabulary(model: Model, masks: set[int]) -> list[Expr]:
                 elif src[2] == i:
                     places.append(src[1])
             places = list(dict.fromkeys(places))
-            if len(places) > 1:
+            # Only where some step lets the bit in from a guard bit (a message
+            # on its way): with copies alone the count says where the bit may
+            # have come from, which the quorum counts of a family's bits say
+            # already (sync.cap: 2 atoms, and 10 % more time, for nothing). Two
+            # places are a clause `a or b`, which invgen makes anyway.
+            if len(places) > 2 and any(src[0] == "bit" and src[2] == i for src in sources[target]):
                 out.setdefault(X.le(X.const(1), X.sum_(places)), None)
     return list(out)
 
