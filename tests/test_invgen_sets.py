@@ -9,9 +9,6 @@ Budgets are generous (the machine is shared): these tests are about
 verdicts, never about time (bench/z3_generated.py measures that)."""
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
-
 import pytest
 
 from capmodel.engines import explicit, invgen
@@ -24,19 +21,7 @@ from capmodel.engines.z3_lemmas import generate_lemmas
 from capmodel.ir import expr as X
 from capmodel.ir.cone import variables_read
 from capmodel.ir.pycompile import compile_predicate
-from capmodel.semantics.build import build_model
-from capmodel.syntax.load import load_text
-
-ROOT = Path(__file__).resolve().parent.parent
-BUDGET = 600.0
-
-
-def model_of(path: str):
-    return build_model(load_text((ROOT / path).read_text(), str(ROOT / path)))
-
-
-def bare(model):
-    return dataclasses.replace(model, reachables=[])
+from test_z3_generated import BUDGET, bare, model_of  # the same specs, the same budget
 
 
 def third_tier(model):
