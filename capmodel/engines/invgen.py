@@ -345,20 +345,23 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None) -> li
     seen: set[frozenset] = set()
     clauses = []
     within = 0
-    for this in in_tier:
+    for n, this in enumerate(in_tier):
+        lower = within
         within |= this
         if not this:
             continue
+        last = n == len(in_tier) - 1
         for u, (a, _) in enumerate(literals):
-            if not within >> u & 1:
+            if not within >> u & 1 or (last and not this >> u & 1):
                 continue
-            covers = above[u] & within
+            covers = above[u] & (lower if last else within)
             rest = covers
             while rest:
                 w = (rest & -rest).bit_length() - 1
                 rest &= rest - 1
                 covers &= ~above[w]
-            covers &= within if this >> u & 1 else this
+            if not last:
+                covers &= within if this >> u & 1 else this
             while covers:
                 v = (covers & -covers).bit_length() - 1
                 covers &= covers - 1

@@ -48,7 +48,65 @@ def member_set_vocabulary(model: Model, atoms: list[Expr], shape, sayable=None) 
             # the same, for the members that also pass one of the model's tests of T[j]
             for test_shape in sorted(set.intersection(*(set(tests.get(member_var[j], {})) for j in bits))):
                 _add_counts(out, [X.and_(tests[member_var[j]][test_shape], g) for j, g in zip(bits, guarded)])
+    # "some member in S passes test f": S's bit j stands for the member whose
+    # variable decides, in the step that fills S, whether bit j is set
+    from .invgen import _member  # (invgen imports this module)
+
+    by_member: dict[str, dict[str, Expr]] = {}
+    for v, found in tests.items():
+        for sh, a in found.items():
+            by_member.setdefault(_member(model, a), {}).setdefault(sh, a)
+    for s, members in _filled_by(model, _member):
+        bits = sorted(members)
+        for sh in sorted(set.intersection(*(set(by_member.get(members[j], {})) for j in bits))):
+            some = [X.and_(X.has_bit(X.var(s), j), by_member[members[j]][sh]) for j in bits]
+            if sayable is None or all(map(sayable, some)):
+                out.setdefault(X.le(X.const(1), X.sum_(some)), None)
+    _shared_member_counts(model, atoms, out, _member)
     return list(out)
+
+
+def _shared_member_counts(model: Model, atoms: list[Expr], out: dict, member) -> None:
+    """`at least k members m with flag f(m) and test t(m)` over the members
+    the two families share, where they are not the same members (invgen's
+    quorum atoms make the counts where they are): `seen[r] == 1` and
+    `status[r] == 1` over the reads, although writes have a status too."""
+    from .invgen import _is_set_flag, shape
+    groups: dict[str, dict[str, Expr]] = {}
+    for a in atoms:
+        if len(variables_read(a, set())) == 1:
+            groups.setdefault(shape(model, a), {}).setdefault(member(model, a), a)
+    flags = {sh: g for sh, g in groups.items() if all(_is_set_flag(model, a) for a in g.values())}
+    for fsh, f in flags.items():
+        for tsh, t in groups.items():
+            common = sorted(set(f) & set(t))
+            if tsh == fsh or len(common) < 2 or (set(common) == set(f) == set(t)):
+                continue
+            if fsh.split("(")[-1] == tsh.split("(")[-1]:
+                continue
+            _add_counts(out, [X.and_(f[m], t[m]) for m in common])
+
+
+def _filled_by(model: Model, member):
+    """(S, {j: member}) for every set S that some step fills bit by bit, bit j
+    set under a condition on one variable (`if status[r_j] == OK then 2^j
+    else 0`): that variable's member is bit j's. Bits with two members are
+    left out; sets with fewer than two bits are."""
+    found: dict[int, dict[int, set[str]]] = {}
+    for inst in model.instances():
+        for target, value in inst.updates:
+            for x in subterms(value):
+                if x.op != "ite" or x.args[2] != X.const(0) or x.args[1].op != "const":
+                    continue
+                c = x.args[1].args[0]
+                read = variables_read(x.args[0], set())
+                if c > 0 and not c & (c - 1) and len(read) == 1:
+                    bit = c.bit_length() - 1
+                    found.setdefault(target, {}).setdefault(bit, set()).add(member(model, X.var(next(iter(read)))))
+    for s in sorted(found):
+        members = {j: next(iter(m)) for j, m in sorted(found[s].items()) if len(m) == 1 and next(iter(m))}
+        if len(members) > 1:
+            yield s, members
 
 
 def _add_counts(out: dict, members: list[Expr]) -> None:
@@ -124,28 +182,37 @@ def bit_of(x: Expr) -> tuple[int, int] | None:
 
 
 def owner_pairs(model: Model, literals: list[tuple[Expr, int]], mask: int, member) -> list[tuple[Expr, Expr]]:
-    """`a implies b` for b a literal of these counts (bit u of mask set) and a
-    a literal over one variable of the counts' owner (the member of the
-    variables every summand reads: S and U above), whenever a's truth table
-    lies within b's: every such pair, not only the covering ones. The count
-    is about the owner's set, so the owner's own tests are what guard it,
-    and a chain through a literal of another family (the covering pairs')
-    loses the pair as soon as that literal's clause is not inductive.
-    `literals`: (expression, truth table) as invgen.generate makes them;
-    `member(model, atom)` names the member an atom over one variable tests."""
-    singles: dict[str, list[int]] = {}
+    """`a implies b` for b a literal of these atoms (bit u of mask set) and a
+    another literal of the same owner, whenever a's truth table lies within
+    b's: every such pair, not only the covering ones. The owner of a literal
+    over one variable is that variable's member (`seen[r2]`: r2); of a count
+    here, the member of the variables every summand reads (`replied[r2]`,
+    `seen[r2]`: r2). The counts are about the owner's sets, so the owner's
+    own tests are what guard them, and a chain through a literal of another
+    family (the covering pairs') loses the pair as soon as that literal's
+    clause is not inductive. `literals`: (expression, truth table) as
+    invgen.generate makes them; `member(model, atom)` names the member an
+    atom over one variable tests."""
+    owned: dict[str, list[int]] = {}
     for v, (a, _) in enumerate(literals):
-        if not mask >> v & 1 and len(variables_read(a, set())) == 1:
-            singles.setdefault(member(model, a), []).append(v)
-    out = []
-    for u, (b, tb) in enumerate(literals):
-        if not mask >> u & 1:
+        if mask >> v & 1:
+            owners = {member(model, X.var(i)) for i in _common_variables(a)}
+        elif len(variables_read(a, set())) == 1:
+            owners = {member(model, a)}
+        else:
             continue
-        owners = {member(model, X.var(i)) for i in _common_variables(b)}
-        for v in sorted(v for m in owners if m for v in singles.get(m, ())):
-            a, ta = literals[v]
-            if ta & ~tb == 0:
-                out.append((a, b))
+        for m in sorted(o for o in owners if o):
+            owned.setdefault(m, []).append(v)
+    out = []
+    for m, group in owned.items():
+        for u in group:
+            b, tb = literals[u]
+            if not mask >> u & 1:
+                continue
+            for v in group:
+                a, ta = literals[v]
+                if v != u and ta & ~tb == 0:
+                    out.append((a, b))
     return out
 
 
