@@ -67,24 +67,23 @@ def member_set_vocabulary(model: Model, atoms: list[Expr], shape, sayable=None) 
 
 
 def _shared_member_counts(model: Model, atoms: list[Expr], out: dict, member) -> None:
-    """`at least k members m with flag f(m) and test t(m)` over the members
-    the two families share, where they are not the same members (invgen's
-    quorum atoms make the counts where they are): `seen[r] == 1` and
-    `status[r] == 1` over the reads, although writes have a status too."""
-    from .invgen import _is_set_flag, shape
+    """`at least k members m with flag f(m) and test t(m)`, where t is one of
+    the model's own tests of a family with more members than f's (invgen's
+    quorum atoms pair only families with the same members): `seen[r] == 1`
+    and `status[r] == OK` over the reads, although writes have a status too."""
+    from .invgen import _is_set_flag, _model_exprs, shape  # (invgen imports this module)
+
+    own = {x for e in _model_exprs(model) for x in subterms(e)}
     groups: dict[str, dict[str, Expr]] = {}
     for a in atoms:
         if len(variables_read(a, set())) == 1:
             groups.setdefault(shape(model, a), {}).setdefault(member(model, a), a)
-    flags = {sh: g for sh, g in groups.items() if all(_is_set_flag(model, a) for a in g.values())}
-    for fsh, f in flags.items():
-        for tsh, t in groups.items():
-            common = sorted(set(f) & set(t))
-            if tsh == fsh or len(common) < 2 or (set(common) == set(f) == set(t)):
-                continue
-            if fsh.split("(")[-1] == tsh.split("(")[-1]:
-                continue
-            _add_counts(out, [X.and_(f[m], t[m]) for m in common])
+    for f in groups.values():
+        if not all(_is_set_flag(model, a) for a in f.values()):
+            continue
+        for t in groups.values():
+            if set(f) < set(t) and len(f) > 1 and all(t[m] in own for m in f):
+                _add_counts(out, [X.and_(f[m], t[m]) for m in sorted(f)])
 
 
 def _filled_by(model: Model, member):
