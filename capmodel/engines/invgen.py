@@ -62,13 +62,17 @@ def vocabulary(model: Model, sayable=None) -> list[Expr]:
 
 def all_tiers(model: Model, sayable=None) -> list[list[Expr]]:
     """tiers(), then the atoms over sets whose bits stand for members of
-    another family (invgen_member_sets): a tier of their own, so that the
-    clauses of the first two are what they were without it."""
+    another family (invgen_member_sets) and the places a bit comes from
+    (invgen_places): a tier of their own, so that the clauses of the first
+    two are what they were without it. Only with every atom (no `sayable`):
+    these atoms are counts of compound tests, which seldom have a wording
+    and cost a rendering each to ask (cassandra_read_repair_blocking: 1 s)."""
     base, quorum = tiers(model, sayable)
+    if sayable is not None:
+        return [base, quorum, []]
     seen = set(base) | set(quorum)
-    sets = member_set_vocabulary(model, base + quorum, shape, sayable) + places_vocabulary(model, _masks(model))
-    sets = [a for a in dict.fromkeys(sets) if a not in seen and (sayable is None or sayable(a))]
-    return [base, quorum, sets]
+    sets = member_set_vocabulary(model, base + quorum, shape) + places_vocabulary(model, _masks(model))
+    return [base, quorum, [a for a in dict.fromkeys(sets) if a not in seen]]
 
 
 def tiers(model: Model, sayable=None) -> tuple[list[Expr], list[Expr]]:

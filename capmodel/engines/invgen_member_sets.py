@@ -24,7 +24,7 @@ from ..ir.model import Model
 COMPARISONS = ("eq", "lt", "le")
 
 
-def member_set_vocabulary(model: Model, atoms: list[Expr], shape, sayable=None) -> list[Expr]:
+def member_set_vocabulary(model: Model, atoms: list[Expr], shape) -> list[Expr]:
     """The count atoms above, for every set S and comparison shape the steps
     pair bit by bit; `atoms` are the vocabulary so far (the tests f come from
     it), `shape` invgen's naming of an expression by families."""
@@ -42,8 +42,6 @@ def member_set_vocabulary(model: Model, atoms: list[Expr], shape, sayable=None) 
         for polarity in (True, False):
             guarded = [X.implies(X.has_bit(X.var(s), j), members[j] if polarity else X.not_(members[j]))
                        for j in bits]
-            if sayable is not None and not all(map(sayable, guarded)):
-                continue
             _add_counts(out, guarded)
             # the same, for the members that also pass one of the model's tests of T[j]
             for test_shape in sorted(set.intersection(*(set(tests.get(member_var[j], {})) for j in bits))):
@@ -60,8 +58,7 @@ def member_set_vocabulary(model: Model, atoms: list[Expr], shape, sayable=None) 
         bits = sorted(members)
         for sh in sorted(set.intersection(*(set(by_member.get(members[j], {})) for j in bits))):
             some = [X.and_(X.has_bit(X.var(s), j), by_member[members[j]][sh]) for j in bits]
-            if sayable is None or all(map(sayable, some)):
-                out.setdefault(X.le(X.const(1), X.sum_(some)), None)
+            out.setdefault(X.le(X.const(1), X.sum_(some)), None)
     _shared_member_counts(model, atoms, out, _member)
     return list(out)
 
