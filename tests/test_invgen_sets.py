@@ -104,6 +104,7 @@ def test_the_third_tier_only_adds_candidates(path, monkeypatch):
     ("specs/systems/cassandra_quorum.cap", "no_stale_read"),
     ("specs/systems/cassandra_read_repair_none.cap", "no_stale_read"),
     ("specs/systems/cassandra_read_repair_blocking.cap", "no_stale_read"),
+    ("specs/systems/cassandra_read_repair_blocking.cap", "linearizable"),
     ("specs/systems/cassandra_any.cap", "converges"),
 ])
 def test_the_leaderless_properties_are_proved_with_generated_lemmas(path, prop):
