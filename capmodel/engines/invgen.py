@@ -41,6 +41,8 @@ from ..ir.expr import BOOL, Expr, subterms
 from ..ir.model import Model, State
 from ..ir.pycompile import compile_predicate, compile_successors, to_python
 from . import truth_tables
+from .invgen_member_sets import member_set_vocabulary, owner_pairs
+from .invgen_places import places_vocabulary
 
 DEFAULT_SAMPLE = 50_000  # states of the explicit sample the candidates are filtered on
 MAX_VALUES = 16  # `x == c` atoms only for variables with at most this many values
@@ -56,8 +58,22 @@ def vocabulary(model: Model, sayable=None) -> list[Expr]:
     """The model's atoms over one or two variables, `x == c` per variable value,
     counts, then the quorum atoms (quorum_vocabulary), in a fixed order; with
     `sayable`, only the atoms it accepts (those a lemma line can word)."""
+    return [a for tier in all_tiers(model, sayable) for a in tier]
+
+
+def all_tiers(model: Model, sayable=None) -> list[list[Expr]]:
+    """tiers(), then the atoms over sets whose bits stand for members of
+    another family (invgen_member_sets) and the places a bit comes from
+    (invgen_places): a tier of their own, so that the clauses of the first
+    two are what they were without it. Only with every atom (no `sayable`):
+    these atoms are counts of compound tests, which seldom have a wording
+    and cost a rendering each to ask (cassandra_read_repair_blocking: 1 s)."""
     base, quorum = tiers(model, sayable)
-    return base + quorum
+    if sayable is not None:
+        return [base, quorum, []]
+    seen = set(base) | set(quorum)
+    sets = member_set_vocabulary(model, base + quorum, shape) + places_vocabulary(model, _masks(model))
+    return [base, quorum, [a for a in dict.fromkeys(sets) if a not in seen]]
 
 
 def tiers(model: Model, sayable=None) -> tuple[list[Expr], list[Expr]]:
@@ -280,8 +296,9 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None) -> li
     everything = (1 << len(states)) - 1
     out: list[Candidate] = []
     classes: dict[int, Expr] = {}  # truth table -> the first atom with it
-    base, quorum = tiers(model, sayable)
-    atoms, base = base + quorum, set(base)
+    levels = all_tiers(model, sayable)
+    atoms = [a for tier in levels for a in tier]
+    level = {a: n for n, tier in reversed(list(enumerate(levels))) for a in tier}
     tick()
     for atom, table in zip(atoms, truth_tables.tables(atoms, states, tick)):
         if table == everything:
@@ -298,10 +315,9 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None) -> li
         else:
             classes[table] = atom
     literals: list[tuple[Expr, int]] = []
-    first = 0  # bits of the literals whose atom is of the first tier
+    in_tier = [0] * len(levels)  # bits of the literals whose atom is of each tier
     for table, atom in classes.items():
-        if atom in base:
-            first |= 0b11 << len(literals)
+        in_tier[level[atom]] |= 0b11 << len(literals)
         literals.append((atom, table))
         literals.append((X.not_(atom), everything ^ table))
     # `a implies b` for literals a, b whose truth tables nest. Only the covering
@@ -310,8 +326,9 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None) -> li
     # -> 390). But a chain through a literal whose own clauses are not
     # inductive loses the pair it replaced, so the pairs of the first tier are
     # those covering within it alone (what they were before the quorum atoms
-    # existed: no proof found then is lost), and the pairs with a quorum atom
-    # at either end those covering among all the literals.
+    # existed: no proof found then is lost), and the pairs with an atom of a
+    # later tier at either end those covering among the literals of that tier
+    # and the ones before it.
     above = []
     for u, (_, tu) in enumerate(literals):
         tick()
@@ -321,28 +338,37 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None) -> li
                 mask |= 1 << v
         above.append(mask)
     seen: set[frozenset] = set()
-    everyone = (1 << len(literals)) - 1
-    for within, ends in ((first, lambda u: first), (everyone, lambda u: everyone if not first >> u & 1 else ~first)):
+    clauses = []
+    within = 0
+    for n, this in enumerate(in_tier):
+        lower = within
+        within |= this
+        if not this:
+            continue
+        last = n == len(in_tier) - 1
         for u, (a, _) in enumerate(literals):
-            if within == first and not first >> u & 1:
+            if not within >> u & 1 or (last and not this >> u & 1):
                 continue
-            covers = above[u] & within
+            covers = above[u] & (lower if last else within)
             rest = covers
             while rest:
                 w = (rest & -rest).bit_length() - 1
                 rest &= rest - 1
                 covers &= ~above[w]
-            covers &= ends(u)
+            if not last:
+                covers &= within if this >> u & 1 else this
             while covers:
                 v = (covers & -covers).bit_length() - 1
                 covers &= covers - 1
-                b = literals[v][0]
-                clause = (X.not_(a), b)
-                if frozenset(clause) in seen:
-                    continue
-                seen.add(frozenset(clause))
-                seen.add(frozenset((b, X.not_(a))))
-                out.append(Candidate(X.or_(*clause), ("clause", *sorted(shape(model, x) for x in clause))))
+                clauses.append((a, literals[v][0]))
+    clauses += owner_pairs(model, literals, in_tier[-1], _member)
+    for a, b in clauses:
+        clause = (X.not_(a), b)
+        if frozenset(clause) in seen:
+            continue
+        seen.add(frozenset(clause))
+        seen.add(frozenset((b, X.not_(a))))
+        out.append(Candidate(X.or_(*clause), ("clause", *sorted(shape(model, x) for x in clause))))
     return out
 
 

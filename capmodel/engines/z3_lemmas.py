@@ -186,8 +186,8 @@ def _words(model: Model, tr: Z.Translation, e) -> str | None:
     if whole is not None or e.op not in ("or", "not", "le"):
         return whole
     if e.op == "or":
-        parts = [_words(model, tr, a) for a in e.args]
-        return None if None in parts else " or ".join(f"({p})" for p in parts)
+        parts = _all_words(model, tr, e.args)
+        return None if parts is None else " or ".join(f"({p})" for p in parts)
     if e.op == "not":
         inner = _words(model, tr, e.args[0])
         return None if inner is None else f"not ({inner})"
@@ -197,8 +197,20 @@ def _words(model: Model, tr: Z.Translation, e) -> str | None:
     k, atoms = members
     if math.comb(len(atoms), k) > MAX_SUBSETS:
         return None
-    words = [_words(model, tr, a) for a in atoms]
-    if None in words:
+    words = _all_words(model, tr, atoms)
+    if words is None:
         return None
     return " or ".join("(" + " and ".join(f"({words[i]})" for i in chosen) + ")"
                        for chosen in itertools.combinations(range(len(atoms)), k))
+
+
+def _all_words(model: Model, tr: Z.Translation, parts) -> list[str] | None:
+    """The wording of every part, or None as soon as one has none (each try is
+    a rendering: a count over a read's replies has a dozen parts, none sayable)."""
+    out = []
+    for part in parts:
+        words = _words(model, tr, part)
+        if words is None:
+            return None
+        out.append(words)
+    return out
