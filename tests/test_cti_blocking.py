@@ -2,7 +2,7 @@
 exclude every sampled reachable state, the fast truth tables agree with the
 state-by-state ones, and a property that Houdini's two-literal candidates
 could not prove (mysql_semisync_after_sync's no_read_of_lost_data, the
-cheapest of the five such) comes out PROVED, with lemmas true in every
+cheapest of the five such) is proved by the generated set, with lemmas true in every
 reachable state; a violated one never does.
 
 Budgets are generous and no bound depends on time, so the verdicts are
@@ -16,7 +16,7 @@ import pytest
 
 from capmodel.engines import cti_blocking, explicit, invgen, truth_tables
 from capmodel.engines.result import HOLDS, VIOLATED
-from capmodel.engines.z3_engine import PROVED, check_lemmas_explicit, check_z3
+from capmodel.engines.z3_engine import check_lemmas_explicit, check_z3
 from capmodel.ir import expr as X
 from capmodel.ir.pycompile import compile_predicate
 from capmodel.semantics.build import build_model
@@ -80,9 +80,10 @@ BLOCKED_SPEC, BLOCKED_PROPERTY = "specs/systems/mysql_semisync_after_sync.cap", 
 @pytest.mark.slow
 def test_blocking_proves_what_houdini_alone_does_not_with_clauses_true_in_every_reachable_state():
     """mysql_semisync_after_sync's no_read_of_lost_data: the generated set, blocked
-    clauses included, proves it; the explicit engine finds every generated lemma
-    true in every reachable state; and Z3 proves the property with them as a
-    user's lemmas (the check check_z3 makes of generated ones)."""
+    clauses included, proves it (Z3's answer), and the explicit engine finds
+    every generated lemma true in every reachable state. (check_z3 then checks
+    the set again, as a user's lemmas, as tests/test_z3_generated.py shows on
+    specs/; that check alone took 15 s more here.)"""
     from capmodel.engines import z3_translate as Z
     from capmodel.engines.bmc import Deadline
     from capmodel.engines.z3_lemmas import generate_lemmas
@@ -97,8 +98,6 @@ def test_blocking_proves_what_houdini_alone_does_not_with_clauses_true_in_every_
     assert g.provable == 1 and g.lemmas
     assert any(c.family[0] == "blocked" for c in g.candidates_list)
     assert all(p.verdict == HOLDS for p in check_lemmas_explicit(model, g.lemmas))
-    z = check_z3(dataclasses.replace(model, lemmas=list(g.lemmas)), properties=[BLOCKED_PROPERTY], max_depth=1)
-    assert [p.verdict for p in z.properties] == [PROVED]
 
 
 def test_blocking_never_proves_what_is_violated(monkeypatch):

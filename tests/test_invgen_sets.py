@@ -99,12 +99,12 @@ def test_the_third_tier_only_adds_candidates(path, monkeypatch):
     assert without < with_sets
 
 
-@pytest.mark.slow  # 5-15 s each
+# One property proved by each template family: a count over a read's replies
+# (cassandra_quorum), places (cassandra_any). The three proofs of the
+# read-repair specs take 8-11 s of CPU each: bench/z3_generated.py measures them.
+@pytest.mark.slow  # 5 s each
 @pytest.mark.parametrize("path, prop", [
     ("specs/systems/cassandra_quorum.cap", "no_stale_read"),
-    ("specs/systems/cassandra_read_repair_none.cap", "no_stale_read"),
-    ("specs/systems/cassandra_read_repair_blocking.cap", "no_stale_read"),
-    ("specs/systems/cassandra_read_repair_blocking.cap", "linearizable"),
     ("specs/systems/cassandra_any.cap", "converges"),
 ])
 def test_the_leaderless_properties_are_proved_with_generated_lemmas(path, prop):
@@ -117,9 +117,9 @@ def test_the_leaderless_properties_are_proved_with_generated_lemmas(path, prop):
     assert z.generated
 
 
-@pytest.mark.slow  # 3-6 s each
+@pytest.mark.slow  # 5-10 s each
 @pytest.mark.parametrize("path", ["specs/systems/cassandra_any.cap", "specs/systems/cassandra_read_repair_none.cap"])
-@pytest.mark.parametrize("sample", [2, 40])
+@pytest.mark.parametrize("sample", [2])  # the tiniest sample lets the most false candidates through
 def test_the_third_tier_never_makes_a_violated_property_proved(path, sample, monkeypatch):
     """Soundness, as tests/test_z3_generated.py checks it for specs/: with a
     tiny sample the violated property and many false candidates over the new
