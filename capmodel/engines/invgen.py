@@ -371,10 +371,3 @@ def failing_test(exprs: list[Expr]):
     return eval(compile("lambda s: [i for i, ok in enumerate((" + "".join(f"{to_python(e)}, " for e in exprs)
                         + ")) if not ok]", "<failing>", "eval"), {})
 
-
-def broken_after(start: State, successors, failing) -> set[int]:
-    """What some step from `start` breaks (indices, as `failing` gives them)."""
-    out: set[int] = set()
-    for _, t in successors(start):
-        out.update(failing(t))
-    return out
