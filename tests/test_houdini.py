@@ -91,3 +91,14 @@ def test_one_substitution_for_all_candidates_gives_what_one_each_gives():
     together = at_all(tr, goods, cur)
     assert len(together) == len(goods) > 100
     assert all(a.eq(tr.at(g, cur)) for a, g in zip(together, goods))
+
+
+def test_truth_tables_kept_from_the_first_stage_give_the_second_the_same_candidates():
+    model = build_model(load_text((ROOT / "specs/semisync.cap").read_text(), str(ROOT / "specs/semisync.cap")))
+    states, _ = invgen.explore(model, 3000)
+    tables: dict = {}
+    first = invgen.generate(model, states, sayable=lambda atom: atom.op != "le", tables=tables)
+    kept = len(tables)
+    second = invgen.generate(model, states, tables=tables)
+    assert 0 < kept < len(tables)  # the first stage filled some, the second added its own
+    assert first != second and second == invgen.generate(model, states)
