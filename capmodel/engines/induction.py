@@ -124,19 +124,22 @@ def houdini(tr: Translation, goods: list, deadline: Deadline, logic: str = Z.DEF
     (1-induction, relative to `facts`), for many candidates at once: each round
     is one query "from a state satisfying every candidate left, can a step
     break one?"; its model's states break some, which are dropped. With
-    `more_broken(state)`, the CTI's first state also drops whatever the real
-    steps from it break (the candidates computed in Python): more per round,
-    fewer rounds. Returns the indices kept (the base case is the caller's),
-    or None when the deadline ran out. Only an unsatisfiable answer keeps
-    anything: the result is inductive by Z3's word, not by the sample's."""
+    `more_broken(state, live)`, the CTI's first state (which satisfies every
+    candidate in `live`) also drops what the function returns: it must be
+    candidates that some state reachable from that one breaks (computed in
+    Python), and it is then asked before the model itself, whose every term
+    Z3 would have to evaluate. Returns the indices kept (the base case is the
+    caller's), or None when the deadline ran out. Only an unsatisfiable answer
+    keeps anything: the result is inductive by Z3's word, not by the sample's.
+
+    The largest inductive subset is unique (the union of two inductive sets
+    is inductive), so any order of dropping gives the same result."""
     cur, nxt = tr.step_vars(0, "houdini_"), tr.step_vars(1, "houdini_")
     active = list(range(len(goods)))
     rounds = 0
     try:
-        before, after = [], []
-        for g in deadline.paced(goods):  # hundreds of substitutions: the deadline counts them too
-            before.append(tr.at(g, cur))
-            after.append(tr.at(g, nxt))
+        deadline.remaining_ms()
+        before, after = at_all(tr, goods, cur), at_all(tr, goods, nxt)
         base = [tr.step(cur, nxt), *[tr.at(f, cur) for f in facts]]
         while active:
             rounds += 1
@@ -152,7 +155,7 @@ def houdini(tr: Translation, goods: list, deadline: Deadline, logic: str = Z.DEF
             s.add(*base, *[before[i] for i in active], Z.Or(breaks),
                   *[Z.Implies(b, Z.Not(after[i])) for b, i in zip(breaks, active)])
             literal = dict(zip(active, breaks))
-            broken: set[int] = set()
+            live = set(active)
             while True:
                 deadline.arm(s)
                 answer = s.check()
@@ -162,22 +165,35 @@ def houdini(tr: Translation, goods: list, deadline: Deadline, logic: str = Z.DEF
                 if answer == Z.UNSAT:
                     break
                 zmodel = s.model()
-                now = {i for i in active if i not in broken
-                       and not Z.is_true(zmodel.eval(after[i], model_completion=True))}
+                now = set()
                 if more_broken is not None:
-                    now |= more_broken(tr.state_of(zmodel, cur), active) & set(active)
-                now -= broken
+                    now = more_broken(tr.state_of(zmodel, cur), live) & live
+                if not now:  # Python saw no break (none asked for): Z3's own word, term by term
+                    now = {i for i in live if not Z.is_true(zmodel.eval(after[i], model_completion=True))}
                 assert now, "a model of the query breaks some candidate"
-                broken |= now
+                live -= now
                 s.add(*[Z.Not(literal[i]) for i in now])
-            if not broken:
+            if len(live) == len(active):
                 return active
-            active = [i for i in active if i not in broken]
+            active = [i for i in active if i in live]
             if on_round:
                 on_round(rounds, len(active))
     except OutOfTime:
         return None
     return active
+
+
+def at_all(tr: Translation, terms: list, cur) -> list:
+    """Each template over s instantiated at one step, by one substitution for
+    all of them (one per term took seconds for a thousand candidates: each
+    call walks the substitution list again)."""
+    if not terms:
+        return []
+    together = tr.at(Z.And(terms), cur)
+    parts = together.children()
+    if len(parts) != len(terms):  # Z3 rewrote the conjunction after all: one by one
+        return [tr.at(t, cur) for t in terms]
+    return parts
 
 
 def support(tr: Translation, goods: list, goals: list[int], deadline: Deadline, logic: str = Z.DEFAULT_LOGIC,

@@ -288,11 +288,14 @@ def shape(model: Model, e: Expr) -> str:
     return f"{e.op}({','.join(shape(model, a) for a in e.args)})"
 
 
-def generate(model: Model, states: list[State], tick=_never, sayable=None) -> list[Candidate]:
+def generate(model: Model, states: list[State], tick=_never, sayable=None, tables: dict | None = None
+             ) -> list[Candidate]:
     """Every unit and two-literal clause over the vocabulary that holds in all
     the states (non-empty; the initial state among them). Atoms with the same
     truth table are one class: its members are said equal (two clauses each)
-    and only one of them enters the pairs."""
+    and only one of them enters the pairs. `tables`: atom -> truth table on
+    these same states, filled here and read by a later call (the second stage
+    of z3_lemmas asks again for a superset of the atoms)."""
     everything = (1 << len(states)) - 1
     out: list[Candidate] = []
     classes: dict[int, Expr] = {}  # truth table -> the first atom with it
@@ -300,7 +303,10 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None) -> li
     atoms = [a for tier in levels for a in tier]
     level = {a: n for n, tier in reversed(list(enumerate(levels))) for a in tier}
     tick()
-    for atom, table in zip(atoms, truth_tables.tables(atoms, states, tick)):
+    tables = {} if tables is None else tables
+    missing = [a for a in atoms if a not in tables]
+    tables.update(zip(missing, truth_tables.tables(missing, states, tick)))
+    for atom, table in ((a, tables[a]) for a in atoms):
         if table == everything:
             out.append(Candidate(atom, ("unit", shape(model, atom))))
         elif table == 0:
@@ -388,10 +394,3 @@ def failing_test(exprs: list[Expr]):
     return eval(compile("lambda s: [i for i, ok in enumerate((" + "".join(f"{to_python(e)}, " for e in exprs)
                         + ")) if not ok]", "<failing>", "eval"), {})
 
-
-def broken_after(start: State, successors, failing) -> set[int]:
-    """What some step from `start` breaks (indices, as `failing` gives them)."""
-    out: set[int] = set()
-    for _, t in successors(start):
-        out.update(failing(t))
-    return out

@@ -62,8 +62,9 @@ def generate_lemmas(model: Model, tr: Z.Translation, invariants: list[Condition]
                     say: Callable[[str], None] = lambda _m: None) -> Generated:
     started = time.perf_counter()
     out = Generated(budget=round(max(0.0, deadline.end - started), 1) if deadline.end is not None else 0.0)
+    said: dict = {}  # expression -> its wording: atoms are worded to choose them, then again in the lemmas
     try:
-        needed = _search(model, tr, invariants, deadline, logic, facts, max_states, say, out)
+        needed = _search(model, tr, invariants, deadline, logic, facts, max_states, say, out, said)
     except OutOfTime:
         needed = None
     out.seconds = time.perf_counter() - started
@@ -78,14 +79,15 @@ def generate_lemmas(model: Model, tr: Z.Translation, invariants: list[Condition]
         name = f"{GENERATED_PREFIX}{n}"
         expr = X.and_(*[candidates[i].expr for i in members])
         out.lemmas.append(Condition(name, expr, "generated lemma"))
-        parts = [_words(model, tr, candidates[i].expr) for i in members]
+        parts = [_words(model, tr, candidates[i].expr, said) for i in members]
         out.texts[name] = None if None in parts else " and ".join(
             p if len(parts) == 1 else f"({p})" for p in parts)
     out.seconds = time.perf_counter() - started
     return out
 
 
-def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out: Generated) -> list[int] | None:
+def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out: Generated, said: dict
+            ) -> list[int] | None:
     """Steps 1-4: the indices of the candidates (out.candidates_list) the proof
     needs; [] when no property can be proved; None when time ran out."""
     tick = deadline.remaining_ms  # raises OutOfTime once the budget is spent
@@ -113,12 +115,12 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
     # A superset of candidates: its inductive subset proves at least as much.
     def wordable(atom) -> bool:  # a translation and a rendering per atom: the budget counts them
         tick()
-        return _words(model, tr, atom) is not None
+        return _words(model, tr, atom, said) is not None
 
-    best = None
+    best, tables = None, {}  # truth tables: the second stage's atoms are a superset of the first's
     for stage, sayable in enumerate((wordable, None)):
         try:
-            candidates = invgen.survivors(invgen.generate(model, states, tick, sayable=sayable), deep, tick)
+            candidates = invgen.survivors(invgen.generate(model, states, tick, sayable=sayable, tables=tables), deep, tick)
             if best is not None and len(candidates) == len(best[0]):
                 break  # every atom has a wording: the same candidates again
             if best is None:
@@ -149,12 +151,7 @@ def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sam
     say(f"z3: Houdini over {len(exprs):,} candidates")
     # hundreds of translations: the budget counts them too
     goods = [tr.translator.as_bool(e, f"candidate {stage}.{i}") for i, e in deadline.paced(enumerate(exprs))]
-    successors = compile_successors(model)
-    failing = invgen.failing_test(exprs)
-
-    def more_broken(state, active):
-        return invgen.broken_after(state, successors, failing)
-
+    more_broken = breaks_near(compile_successors(model), invgen.failing_test(exprs), deadline)
     inductive = houdini(tr, goods, deadline, logic, facts=facts, more_broken=more_broken,
                         on_round=lambda r, n: say(f"z3: Houdini round {r}: {n:,} candidates left"))
     if inductive is None:
@@ -173,23 +170,71 @@ def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sam
     return len(inductive), len(goals), [inductive[k] for k in needed if inductive[k] < len(candidates)]
 
 
+# States explored from each counterexample to induction (sync_n4_w3, first
+# stage, 1,641 candidates: 338 solver answers with s's successors only, as
+# before, 193 with 30 states, 177 with 100, 136 with 300; the Python time
+# grows with it, the solver's falls, and past 100 they even out)
+NEAR_STATES = 100
+
+
+def breaks_near(successors, failing, deadline: Deadline, limit: int = NEAR_STATES):
+    """Houdini's `more_broken`: the candidates false in some state reachable
+    from a counterexample to induction's first state s (breadth first, at most
+    `limit` states from each, each state explored once per run). Sound to drop:
+    s satisfies every candidate still held, so it satisfies the largest
+    inductive subset M, and so does every state reachable from s (M is
+    inductive); a candidate false in one of them is not in M. Each such state
+    is one answer Z3 would otherwise give, for a solver query each."""
+    explored: set = set()
+
+    def more_broken(start, live) -> set[int]:
+        out: set[int] = set()
+        frontier, n = [start], 0
+        while frontier and n < limit:
+            nxt = []
+            for s in frontier:
+                if s in explored:
+                    continue
+                explored.add(s)
+                n += 1
+                if n & 63 == 0:
+                    deadline.remaining_ms()
+                out.update(failing(s))
+                nxt.extend(t for _, t in successors(s))
+                if n >= limit:
+                    break
+            frontier = nxt
+        return out
+
+    return more_broken
+
+
 MAX_SUBSETS = 40  # `at least k of n` is written out as its k-subsets when there are at most this many
 
 
-def _words(model: Model, tr: Z.Translation, e) -> str | None:
+def _words(model: Model, tr: Z.Translation, e, said: dict | None = None) -> str | None:
     """A candidate in the spec's condition syntax, or None where some part has no wording.
     Whole first (z3_chc's renderer reads `a implies b` best), then part by part:
-    a count `at least k of these` becomes the disjunction of its k-subsets."""
+    a count `at least k of these` becomes the disjunction of its k-subsets.
+    `said`: the wordings found so far (expression -> text or None), read and added to."""
+    if said is None:
+        said = {}
+    if e not in said:
+        said[e] = _wording(model, tr, e, said)
+    return said[e]
+
+
+def _wording(model: Model, tr: Z.Translation, e, said: dict) -> str | None:
     from .z3_chc import render_lemma  # the spec-language wording of a z3 formula
 
     whole = render_lemma(model, tr.translator.as_bool(e, "generated lemma"), tr.s)
     if whole is not None or e.op not in ("or", "not", "le"):
         return whole
     if e.op == "or":
-        parts = _all_words(model, tr, e.args)
+        parts = _all_words(model, tr, e.args, said)
         return None if parts is None else " or ".join(f"({p})" for p in parts)
     if e.op == "not":
-        inner = _words(model, tr, e.args[0])
+        inner = _words(model, tr, e.args[0], said)
         return None if inner is None else f"not ({inner})"
     members = invgen.counted(e)
     if members is None:
@@ -197,19 +242,19 @@ def _words(model: Model, tr: Z.Translation, e) -> str | None:
     k, atoms = members
     if math.comb(len(atoms), k) > MAX_SUBSETS:
         return None
-    words = _all_words(model, tr, atoms)
+    words = _all_words(model, tr, atoms, said)
     if words is None:
         return None
     return " or ".join("(" + " and ".join(f"({words[i]})" for i in chosen) + ")"
                        for chosen in itertools.combinations(range(len(atoms)), k))
 
 
-def _all_words(model: Model, tr: Z.Translation, parts) -> list[str] | None:
+def _all_words(model: Model, tr: Z.Translation, parts, said: dict) -> list[str] | None:
     """The wording of every part, or None as soon as one has none (each try is
     a rendering: a count over a read's replies has a dozen parts, none sayable)."""
     out = []
     for part in parts:
-        words = _words(model, tr, part)
+        words = _words(model, tr, part, said)
         if words is None:
             return None
         out.append(words)
