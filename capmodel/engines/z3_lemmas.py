@@ -120,7 +120,8 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
     best, tables = None, {}  # truth tables: the second stage's atoms are a superset of the first's
     for stage, sayable in enumerate((wordable, None)):
         try:
-            candidates = invgen.survivors(invgen.generate(model, states, tick, sayable=sayable, tables=tables), deep, tick)
+            made = invgen.generate(model, states, tick, sayable=sayable, tables=tables)
+            candidates = invgen.survivors(made, deep, tick)
             if best is not None and len(candidates) == len(best[0]):
                 break  # every atom has a wording: the same candidates again
             if best is None:
