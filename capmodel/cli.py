@@ -377,7 +377,9 @@ def verify(specs, properties, as_json, max_states, max_memory, max_depth, out_di
             except z3_engine.UnsupportedConstruct as err:
                 fail(kind, f"{path}: the Z3 engine cannot translate this model: {err}", code="z3_unsupported",
                      file=path)
-            except KeyboardInterrupt:  # outside a solver call (Z3 catches one inside and stops as at a deadline)
+            except BaseException as err:  # noqa: B036 - a Ctrl-C outside a solver call (Z3 catches one inside
+                if not interrupts.is_interrupt(err):  # and stops as at a deadline), maybe disguised by ctypes
+                    raise
                 z3_result, stopped = None, True
                 if result is None:
                     result = explicit.interrupted_before_search(model, wanted, time.perf_counter() - started)
@@ -734,6 +736,16 @@ def z3_missing(as_json: bool):
     fail(kind, extras.Z3_MISSING, code="z3_missing", hint=f"install it with: {extras.Z3_INSTALL}")
 
 
+def _interrupted_before_a_result(as_json: bool) -> None:
+    """Exit 130 for a Ctrl-C that came before any report: a command with a
+    partial report has printed it already."""
+    if as_json:
+        error = error_json("interrupted", "interrupted (Ctrl-C) before any result", hint="nothing was checked")
+        emit(command_kind("error"), [], EXIT_INTERRUPTED, [error], interrupted=True)
+    click.echo("\ninterrupted (Ctrl-C)", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def main() -> None:
     # A shell cannot pass a NUL byte, but a caller of main() can, and no path
     # or value may hold one (the OS refuses it deep inside, as a ValueError)
@@ -755,19 +767,15 @@ def main() -> None:
         err.show()
         sys.exit(EXIT_INVALID)
     except (click.exceptions.Abort, KeyboardInterrupt):  # click turns a Ctrl-C into Abort
-        # a command with a partial report has printed it; this Ctrl-C came before there was one
-        if as_json:
-            kind = command_kind("error")
-            emit(kind, [], EXIT_INTERRUPTED, [error_json("interrupted", "interrupted (Ctrl-C) before any result",
-                                                          hint="nothing was checked")], interrupted=True)
-        click.echo("\ninterrupted (Ctrl-C)", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _interrupted_before_a_result(as_json)
     except click.ClickException as err:
         err.show()
         sys.exit(EXIT_INVALID)
     except SystemExit:
         raise
     except Exception as err:  # a bug in capmodel: one line, not a traceback, unless asked
+        if interrupts.is_interrupt(err):  # a Ctrl-C that ctypes turned into an ArgumentError
+            _interrupted_before_a_result(as_json)
         if extras.is_z3_missing(err):
             z3_missing(as_json)
         if "CAPMODEL_DEBUG" in __import__("os").environ:

@@ -50,3 +50,17 @@ def release_or_raise() -> None:
     if release():
         raise KeyboardInterrupt
 
+
+
+def is_interrupt(err: BaseException) -> bool:
+    """A Ctrl-C: a KeyboardInterrupt, or one that came while ctypes converted
+    the arguments of a foreign call. Z3's Python API converts its objects in
+    Python code (from_param), where the signal handler can run, and ctypes
+    replaces any exception raised there by an ArgumentError whose message
+    alone names it ("argument 2: KeyboardInterrupt: "): a Ctrl-C in the Z3
+    engine came out as "internal error" (exit 70) on a busy machine."""
+    if isinstance(err, KeyboardInterrupt):
+        return True
+    import ctypes  # here: only an error that may be one needs it
+
+    return isinstance(err, ctypes.ArgumentError) and "KeyboardInterrupt" in str(err)

@@ -206,3 +206,47 @@ def test_ctrl_c_during_graph_says_how_far_it_got(tmp_path):
     assert "Traceback" not in proc.stderr and "no graph drawn" in proc.stderr
     assert "interrupted (Ctrl-C)" in proc.stderr and "transitions explored" in proc.stderr
     assert not list(tmp_path.rglob("*.svg"))
+
+
+# A Ctrl-C that lands while ctypes converts the arguments of a call into Z3
+# (Z3's from_param is Python code) comes out as ctypes.ArgumentError("argument
+# 2: KeyboardInterrupt: "): once "internal error", exit 70, in CI. Raised here
+# where the real one came from, and where no engine catches it.
+DISGUISED = textwrap.dedent("""
+    import ctypes, importlib, sys
+    module, name = sys.argv[1], sys.argv[2]
+    target = importlib.import_module(module)
+
+    def disguised_ctrl_c(*args, **kwargs):
+        raise ctypes.ArgumentError("argument 2: KeyboardInterrupt: ")
+
+    setattr(target, name, disguised_ctrl_c)
+    sys.argv = ["capmodel", *sys.argv[3:]]
+    from capmodel.__main__ import run
+    run()
+""")
+
+
+@pytest.mark.parametrize("module, name, argv, report", [
+    ("capmodel.engines.z3_engine", "check_z3", ["verify", "--engine", "z3", "--no-render", "specs/cp.cap"],
+     "INCOMPLETE"),
+    ("capmodel.engines.z3_chc", "translate", ["infer", "specs/cp.cap"], "interrupted (Ctrl-C)"),
+    ("capmodel.syntax.load", "load_spec", ["check", "specs/cp.cap"], "interrupted (Ctrl-C)"),
+])
+def test_a_ctrl_c_disguised_by_ctypes_is_a_ctrl_c(module, name, argv, report):
+    proc = subprocess.run([sys.executable, "-c", DISGUISED, module, name, *argv], cwd=ROOT, text=True,
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 130, proc.stdout + proc.stderr
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+    assert report in proc.stdout + proc.stderr
+
+
+def test_only_an_interrupt_counts_as_one():
+    import ctypes
+
+    from capmodel.interrupts import is_interrupt
+
+    assert is_interrupt(KeyboardInterrupt()) and is_interrupt(ctypes.ArgumentError("argument 2: KeyboardInterrupt: "))
+    # anything else a foreign call raises is still a bug, reported as one
+    assert not is_interrupt(ctypes.ArgumentError("argument 1: <class 'TypeError'>: wrong type"))
+    assert not is_interrupt(ValueError("KeyboardInterrupt"))

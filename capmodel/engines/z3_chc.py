@@ -26,6 +26,7 @@ from typing import Callable, Sequence
 
 import z3
 
+from .. import interrupts
 from ..ir.model import Condition, Model
 from .z3_translate import StepVars, Translation, is_ctrl_c, translate
 
@@ -583,7 +584,9 @@ def spacer_prove(model: Model, property_names: Sequence[str] | None = None, time
                     r.conjuncts = [sug.text for sug in r.suggestions]
             r.seconds = time.perf_counter() - started
             results.append(r)
-    except KeyboardInterrupt:  # the partial report: what was decided, the rest interrupted
+    except BaseException as err:  # noqa: B036 - the partial report: what was decided, the rest interrupted
+        if not interrupts.is_interrupt(err):  # (a Ctrl-C may come disguised by ctypes)
+            raise
         results += [SpacerResult(c.name, UNKNOWN, 0.0, reason=INTERRUPTED) for c in wanted[len(results):]]
     return results
 
