@@ -13,15 +13,12 @@ import pytest
 
 from capmodel.engines import explicit, invgen
 from capmodel.engines import invgen_places
-from capmodel.engines import z3_translate as Z
-from capmodel.engines.bmc import Deadline
 from capmodel.engines.result import HOLDS, VIOLATED
-from capmodel.engines.z3_engine import PROVED, check_lemmas_explicit, check_z3
-from capmodel.engines.z3_lemmas import generate_lemmas
+from capmodel.engines.z3_engine import PROVED, check_z3
 from capmodel.ir import expr as X
 from capmodel.ir.cone import variables_read
 from capmodel.ir.pycompile import compile_predicate
-from test_z3_generated import BUDGET, bare, model_of  # the same specs, the same budget
+from test_z3_generated import BUDGET, assert_violated_stay_violated, bare, model_of  # the same specs and budget
 
 
 def third_tier(model):
@@ -126,14 +123,5 @@ def test_the_third_tier_never_makes_a_violated_property_proved(path, sample, mon
     atoms join the candidates; Houdini and the final check must stop them."""
     model = bare(model_of(path))
     e = explicit.check(model, stop_when_decided=False)
-    violated = [p.name for p in e.properties if p.verdict == VIOLATED]
-    assert violated
-    monkeypatch.setattr(invgen, "DEFAULT_SAMPLE", sample)
     depth = max(len(p.trace.steps) for p in e.properties if p.verdict == VIOLATED)  # BMC reaches each one
-    z = check_z3(model, max_depth=depth, generate=BUDGET)
-    verdicts = {p.name: p.verdict for p in z.properties}
-    for name in violated:
-        assert verdicts[name] == VIOLATED, (name, verdicts[name])
-    tr = Z.translate(model)
-    g = generate_lemmas(model, tr, model.invariants, Deadline(BUDGET), facts=[tr.domain], max_states=sample)
-    assert all(p.verdict == HOLDS for p in check_lemmas_explicit(model, g.lemmas))
+    assert_violated_stay_violated(model, e, sample, depth, monkeypatch)

@@ -378,15 +378,6 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None, table
     return out
 
 
-def _conjunction(codes: list[str], cache: dict):
-    """One compiled test: do all of these (Python source of conditions) hold in a state."""
-    key = tuple(codes)
-    if key not in cache:
-        cache[key] = (eval(compile("lambda s: " + " and ".join(f"({c})" for c in codes), "<candidates>",
-                                   "eval"), {}) if codes else (lambda s: True))
-    return cache[key]
-
-
 def failing_test(exprs: list[Expr]):
     """One compiled function: the indices of exprs false in a state."""
     if not exprs:

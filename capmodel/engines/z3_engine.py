@@ -555,7 +555,3 @@ def bounds_for(model: Model, explicit_result: CheckResult | None, max_depth: int
 def diameter_of(result: CheckResult) -> int | None:
     """The explicit engine's diameter: known only from a complete run."""
     return result.stats.depth if result.stats.complete else None
-
-
-def lemma_condition(name: str, expr: X.Expr, description: str = "lemma") -> Condition:
-    return Condition(name, expr, description)
