@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import z3
+from z3.z3 import _to_expr_ref  # what z3.substitute wraps its answer with (Substitution below)
 
 from ..ir.expr import BOOL, Expr
 from ..ir.model import Condition, Model, State
@@ -124,6 +125,25 @@ class RangeAnalysis:
         raise UnsupportedConstruct(f"{where}: the Z3 translation does not know the IR operator {op!r}")
 
 
+class Substitution:
+    """`z3.substitute(term, *pairs)` for many terms with the same pairs. z3py's
+    own substitute checks every pair's sorts in Python on each call, which
+    was a third of the Python time of instantiating templates per step (BMC
+    asks each goal at each depth); the pairs here are built once. (Both sides
+    of every pair come from step_vars, with the translation's widths, so
+    their sorts agree by construction.) The pairs are kept: the arrays hold
+    bare pointers to their terms."""
+
+    def __init__(self, pairs: list[tuple[z3.ExprRef, z3.ExprRef]]) -> None:
+        self._pairs = pairs
+        self._from = (z3.Ast * len(pairs))(*(a.as_ast() for a, _ in pairs))
+        self._to = (z3.Ast * len(pairs))(*(b.as_ast() for _, b in pairs))
+
+    def apply(self, term: z3.ExprRef) -> z3.ExprRef:
+        ctx = term.ctx
+        return _to_expr_ref(z3.Z3_substitute(ctx.ref(), term.as_ast(), len(self._pairs), self._from, self._to), ctx)
+
+
 @dataclass
 class StepVars:
     """The symbols of one step: the state and the action selector taken from it."""
@@ -153,6 +173,7 @@ class Translation:
     escape: z3.BoolRef | None = None
     conditions: dict[str, z3.BoolRef] = field(default_factory=dict)  # named, over s
     _steps: dict[tuple[str, int], StepVars] = field(default_factory=dict)
+    _substitutions: dict[tuple[str, int], "Substitution"] = field(default_factory=dict)
 
     @property
     def lossy(self) -> z3.BoolRef | None:
@@ -186,12 +207,15 @@ class Translation:
 
     def at(self, term: z3.ExprRef, cur: StepVars) -> z3.ExprRef:
         """A template over s, instantiated at one step."""
-        return z3.substitute(term, *zip(self.s, cur.state))
+        key = ("at", id(cur))
+        if key not in self._substitutions:
+            self._substitutions[key] = Substitution(list(zip(self.s, cur.state)))
+        return self._substitutions[key].apply(term)
 
     def step(self, cur: StepVars, nxt: StepVars) -> z3.BoolRef:
         """T(cur, cur.selector, nxt)."""
         pairs = list(zip(self.s, cur.state)) + list(zip(self.s2, nxt.state)) + [(self.sel, cur.selector)]
-        return z3.substitute(self.transition, *pairs)
+        return Substitution(pairs).apply(self.transition)
 
     def initial(self, cur: StepVars) -> z3.BoolRef:
         return _and([x == z3.BitVecVal(v.initial, x.size(), self.ctx)
