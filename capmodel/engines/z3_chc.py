@@ -356,19 +356,6 @@ def _value_set(model: Model, index: int, values: set[int]) -> str | None:
     return None  # ghosts and details with no attribute (acked_at, acked_writes_as_master, ...)
 
 
-def _symbols(f: z3.ExprRef, index: dict) -> list[int]:
-    seen, todo, out = set(), [f], set()
-    while todo:
-        t = todo.pop()
-        if t.get_id() in seen:
-            continue
-        seen.add(t.get_id())
-        if z3.is_const(t) and t.get_id() in index:
-            out.add(index[t.get_id()])
-        todo.extend(t.children())
-    return sorted(out)
-
-
 _ENUMERATE = 64  # the most valuations of a leaf's variables worth listing
 
 
@@ -377,8 +364,19 @@ def render_lemma(model: Model, f: z3.BoolRef, s: list[z3.BitVecRef]) -> str | No
     spec-language wording. Connectives are kept; each leaf over one variable is
     rendered from the set of domain values satisfying it, a leaf over two as
     `x in A implies y in B` clauses."""
-    text = _Renderer(model, s, strict=True).top(f)
-    return text if text is not None and len(text) < 400 else None
+    return lemma_renderer(model, s)(f)
+
+
+def lemma_renderer(model: Model, s: list[z3.BitVecRef]) -> Callable[[z3.BoolRef], str | None]:
+    """render_lemma for many formulas over the same s: what it learns of their
+    shared subterms serves them all (z3_lemmas words hundreds of candidates)."""
+    renderer = _Renderer(model, s, strict=True)
+
+    def render(f: z3.BoolRef) -> str | None:
+        text = renderer.top(f)
+        return text if text is not None and len(text) < 400 else None
+
+    return render
 
 
 def readable(model: Model, f: z3.BoolRef, s: list[z3.BitVecRef]) -> str:
@@ -391,6 +389,37 @@ class _Renderer:
     def __init__(self, model: Model, s: list[z3.BitVecRef], strict: bool) -> None:
         self.model, self.s, self.strict = model, s, strict
         self.index = {x.get_id(): i for i, x in enumerate(s)}
+        # term id -> (the term, the state variables it reads): `walk` asks this
+        # of every subterm on its way down, so each is computed once, from its
+        # children's (walking each subterm's whole tree again took half of the
+        # time of wording mysql_semisync_after_sync's 225 generated lemmas).
+        # The term is kept so that its id stays its own while this renderer lives.
+        self._reads: dict[int, tuple[z3.ExprRef, frozenset[int]]] = {}
+
+    def symbols(self, f: z3.ExprRef) -> list[int]:
+        """The indices of the state variables f reads, sorted."""
+        return sorted(self._symbols(f))
+
+    def _symbols(self, f: z3.ExprRef) -> frozenset[int]:
+        reads = self._reads
+        todo = [f]  # a stack, not recursion: terms can nest deeper than Python's limit
+        while todo:
+            t = todo[-1]
+            key = t.get_id()
+            if key in reads:
+                todo.pop()
+            elif key in self.index:
+                reads[key] = (t, frozenset((self.index[key],)))
+                todo.pop()
+            else:
+                children = t.children()
+                missing = [c for c in children if c.get_id() not in reads]
+                if missing:
+                    todo.extend(missing)
+                else:
+                    reads[key] = (t, frozenset().union(*(reads[c.get_id()][1] for c in children)))
+                    todo.pop()
+        return reads[f.get_id()][1]
 
     def truth(self, g, assignment: dict[int, int]) -> bool | None:
         s = self.s
@@ -414,7 +443,7 @@ class _Renderer:
         return f"{v.name} in {{{', '.join(map(str, sorted(vals)))}}}"
 
     def leaf(self, g) -> str | None:
-        vs = _symbols(g, self.index)
+        vs = self.symbols(g)
         sizes = [self.model.variables[i].size for i in vs]
         if not vs:
             t = self.truth(g, {})
@@ -442,7 +471,7 @@ class _Renderer:
         return None
 
     def walk(self, g) -> str | None:
-        if len(_symbols(g, self.index)) == 1:
+        if len(self._symbols(g)) == 1:
             text = self.leaf(g)  # whatever its connectives, one variable reads best as a set of values
             if text is not None:
                 return text
@@ -464,7 +493,7 @@ class _Renderer:
         if z3.is_implies(g):
             a, b = self.walk(g.arg(0)), self.walk(g.arg(1))
             return None if a is None or b is None else f"({a}) implies ({b})"
-        if not self.strict and len(_symbols(g, self.index)) > 1 and not _bitwise(g):
+        if not self.strict and len(self._symbols(g)) > 1 and not _bitwise(g):
             return _plain(g)  # `x == y` reads better than its table of values
         text = self.leaf(g)
         if text is None and not self.strict:

@@ -62,7 +62,7 @@ def generate_lemmas(model: Model, tr: Z.Translation, invariants: list[Condition]
                     say: Callable[[str], None] = lambda _m: None) -> Generated:
     started = time.perf_counter()
     out = Generated(budget=round(max(0.0, deadline.end - started), 1) if deadline.end is not None else 0.0)
-    said: dict = {}  # expression -> its wording: atoms are worded to choose them, then again in the lemmas
+    said = _Wordings(model, tr)  # atoms are worded to choose them, then again in the lemmas
     try:
         needed = _search(model, tr, invariants, deadline, logic, facts, max_states, say, out, said)
     except OutOfTime:
@@ -86,7 +86,7 @@ def generate_lemmas(model: Model, tr: Z.Translation, invariants: list[Condition]
     return out
 
 
-def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out: Generated, said: dict
+def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out: Generated, said: _Wordings
             ) -> list[int] | None:
     """Steps 1-4: the indices of the candidates (out.candidates_list) the proof
     needs; [] when no property can be proved; None when time ran out."""
@@ -213,22 +213,31 @@ def breaks_near(successors, failing, deadline: Deadline, limit: int = NEAR_STATE
 MAX_SUBSETS = 40  # `at least k of n` is written out as its k-subsets when there are at most this many
 
 
-def _words(model: Model, tr: Z.Translation, e, said: dict | None = None) -> str | None:
+class _Wordings:
+    """The wordings found so far (expression -> text, or None where there is
+    none), and the one renderer that makes them all."""
+
+    def __init__(self, model: Model, tr: Z.Translation) -> None:
+        from .z3_chc import lemma_renderer  # the spec-language wording of a z3 formula
+
+        self.texts: dict = {}
+        self.render = lemma_renderer(model, tr.s)
+
+
+def _words(model: Model, tr: Z.Translation, e, said: _Wordings | None = None) -> str | None:
     """A candidate in the spec's condition syntax, or None where some part has no wording.
     Whole first (z3_chc's renderer reads `a implies b` best), then part by part:
     a count `at least k of these` becomes the disjunction of its k-subsets.
-    `said`: the wordings found so far (expression -> text or None), read and added to."""
+    `said`: the wordings found so far, read and added to."""
     if said is None:
-        said = {}
-    if e not in said:
-        said[e] = _wording(model, tr, e, said)
-    return said[e]
+        said = _Wordings(model, tr)
+    if e not in said.texts:
+        said.texts[e] = _wording(model, tr, e, said)
+    return said.texts[e]
 
 
-def _wording(model: Model, tr: Z.Translation, e, said: dict) -> str | None:
-    from .z3_chc import render_lemma  # the spec-language wording of a z3 formula
-
-    whole = render_lemma(model, tr.translator.as_bool(e, "generated lemma"), tr.s)
+def _wording(model: Model, tr: Z.Translation, e, said: _Wordings) -> str | None:
+    whole = said.render(tr.translator.as_bool(e, "generated lemma"))
     if whole is not None or e.op not in ("or", "not", "le"):
         return whole
     if e.op == "or":
@@ -250,7 +259,7 @@ def _wording(model: Model, tr: Z.Translation, e, said: dict) -> str | None:
                        for chosen in itertools.combinations(range(len(atoms)), k))
 
 
-def _all_words(model: Model, tr: Z.Translation, parts, said: dict) -> list[str] | None:
+def _all_words(model: Model, tr: Z.Translation, parts, said: _Wordings) -> list[str] | None:
     """The wording of every part, or None as soon as one has none (each try is
     a rendering: a count over a read's replies has a dozen parts, none sayable)."""
     out = []
