@@ -102,6 +102,26 @@ def systems(draw, max_reads: int | None = None, max_clients: int | None = None):
         clients=draw(st.integers(1, max_clients if max_clients is not None else 2 if len(nodes) == 2 else 1)))
 
 
+class Checked:
+    """The generated systems one test has checked, in this process. Hypothesis
+    draws some small systems more than once (the Z3 agreement's 200 draws were
+    156 systems), and checking one again adds nothing. A system counts as
+    checked only once its check has passed, so that a failing one is checked
+    again when Hypothesis replays it to report it."""
+
+    def __init__(self) -> None:
+        self._done: set[str] = set()
+
+    def __contains__(self, cfg) -> bool:
+        return repr(cfg) in self._done
+
+    def add(self, cfg) -> None:
+        self._done.add(repr(cfg))
+
+    def __len__(self) -> int:
+        return len(self._done)
+
+
 def chunk_of(cfg, chunks: int) -> int:
     """Which of `chunks` pieces a generated system belongs to: stable across
     processes (unlike hash()), so xdist can spread the pieces over the cores."""

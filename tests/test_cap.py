@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from capmodel.cap import analyse, labels, partitioned
 from capmodel.syntax.load import load_spec
 
-from helpers import config, systems
+from helpers import Checked, config, systems
 
 ROOT = Path(__file__).parent.parent
 SPECS = sorted(ROOT.joinpath("specs").rglob("*.cap"))
@@ -43,13 +43,19 @@ def test_shipped_specs_are_never_both_c_and_a(path):
     assert row.label == {"cp.cap": "CP", "sync.cap": "CP"}.get(path.name, row.label)
 
 
+ANALYSED = Checked()
+
+
 @pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(systems())
 def test_generated_systems_are_never_both_c_and_a(cfg):
+    if cfg in ANALYSED:
+        return
     row = analyse(cfg, "generated.cap")
     assert row.under_partition != "INCOMPLETE"
     assert not row.both, (cfg, row.verdicts)
+    ANALYSED.add(cfg)
 
 
 def test_cap_command_json_and_diagrams(tmp_path):
