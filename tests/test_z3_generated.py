@@ -14,9 +14,8 @@ import pytest
 
 from capmodel.engines import cti_blocking, explicit, invgen
 from capmodel.engines import z3_translate as Z
-from capmodel.engines.budget import Deadline
+from capmodel.engines.budget import Deadline, Work
 from capmodel.engines.result import HOLDS, VIOLATED
-from capmodel.engines.budget import Work
 from capmodel.engines.z3_engine import GENERATE_WORK, PROVED, check_lemmas_explicit, check_z3
 from capmodel.engines.z3_lemmas import generate_lemmas
 from capmodel.ir import expr as X

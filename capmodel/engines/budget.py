@@ -29,8 +29,10 @@ from . import z3_translate as Z
 
 clock = time.perf_counter  # what a Deadline reads; tests make it run fast, as on a loaded machine
 
+MAX_RLIMIT = 2**32 - 1  # Z3's rlimit is an unsigned int: a larger budget is counted here, in Python
 WORK = "work"  # Deadline.exhausted: the work budget ran out
-TIME = "time"  # ... the wall clock (--timeout) ran out
+TIME = "time"  # ... the wall clock (--timeout) ran out, or Z3 gave up for another reason
+INTERRUPTED = "interrupted"  # ... a Ctrl-C
 
 
 class OutOfTime(Exception):
@@ -83,6 +85,7 @@ class Deadline:
         """What to raise when a check answered unknown for `reason`."""
         if Z.is_ctrl_c(reason):
             self.interrupted = True
+            self.exhausted = self.exhausted or INTERRUPTED
         elif self.work is not None and self.units >= self.work.units:
             return self._out_of_work()
         self.exhausted = self.exhausted or TIME
@@ -121,7 +124,8 @@ class Deadline:
         if ms is not None:
             solver.set("timeout", max(1, ms))
         if self.work is not None:
-            solver.set("rlimit", self.work.units - self.units)  # >= 1: remaining_ms checked it
+            # >= 1 (remaining_ms checked it; 0 would be no limit), and within Z3's unsigned parameter
+            solver.set("rlimit", min(self.work.units - self.units, MAX_RLIMIT))
 
     def check(self, solver, *assumptions):
         """solver.check(*assumptions) within the budget, the units it spent

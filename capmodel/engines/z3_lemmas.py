@@ -25,7 +25,7 @@ from ..ir.model import Condition, Model
 from ..ir.pycompile import compile_predicate, compile_successors
 from . import cti_blocking, invgen
 from . import z3_translate as Z
-from .budget import TIME, WORK, Deadline, OutOfTime, Work
+from .budget import INTERRUPTED, TIME, WORK, Deadline, OutOfTime, Work
 from .induction import houdini, support
 
 GENERATED_PREFIX = "gen_"
@@ -40,7 +40,7 @@ class Generated:
     sample: int = 0  # states the candidates were filtered on
     sample_complete: bool = False
     seconds: float = 0.0
-    ran_out: str | None = None  # budget.WORK or budget.TIME when generation gave up for it
+    ran_out: str | None = None  # budget.WORK, TIME or INTERRUPTED when generation gave up for it
     work: Work | None = None  # the work budget it had
     time_left: float | None = None  # the seconds it had (half of what --timeout left), None: no clock
     stopped: str | None = None  # budget.WORK or budget.TIME when one ran out, even after a first result
@@ -57,6 +57,8 @@ class Generated:
         found = f"({self.candidates:,} candidates, {self.sample:,} reachable states)"
         if self.ran_out == WORK:
             return f"lemmas generated: none, the work budget for generating them ({self.work}) ran out " + found
+        if self.ran_out == INTERRUPTED:
+            return "lemmas generated: none, interrupted (Ctrl-C) while generating them " + found
         if self.ran_out is not None and self.time_left is None:  # no clock: Z3 said unknown for another reason
             return "lemmas generated: none, Z3 gave up on a question while generating them " + found
         if self.ran_out is not None:
@@ -71,7 +73,7 @@ class Generated:
             share = f", {max(self.units / self.work.units, self.steps / self.work.steps):.0%} of the work budget"
         if self.stopped == WORK:
             used += "; the work budget ran out in the search over every atom"
-        elif self.stopped is not None:
+        elif self.stopped == TIME:
             used += "; the time ran out in the search over every atom"
         return (f"lemmas generated: {self.candidates:,} candidates held on {sample}, "
                 f"{self.inductive:,} of them inductive; {used} ({self.seconds:.1f} s{share})")
