@@ -107,3 +107,30 @@ def test_the_timeout_running_out_is_said_as_time_not_work(model, monkeypatch):
     assert verdicts["read_availability"] in (VIOLATED, INCOMPLETE)
     assert any(n.startswith("lemmas generated: none, the ") and TIME_RAN_OUT in n for n in z.notes), z.notes
     assert not any("work budget" in n for n in z.notes)
+
+
+def test_a_ctrl_c_while_generating_is_said_as_such_not_as_time_or_work():
+    from capmodel.engines import z3_translate as Z
+    from capmodel.engines.z3_lemmas import Generated
+
+    deadline = budget.Deadline(None, work=GENERATE_WORK)
+    assert isinstance(deadline.give_up(Z.CTRL_C_REASON), budget.OutOfTime)
+    assert deadline.interrupted and deadline.exhausted == budget.INTERRUPTED
+    note = Generated(ran_out=deadline.exhausted, work=GENERATE_WORK).summary()
+    assert note.startswith("lemmas generated: none, interrupted (Ctrl-C) while generating them")
+
+
+def test_a_solver_out_of_units_is_out_of_work():
+    """Z3 stops a check at its rlimit (unknown); the budget counts what it spent and names the work."""
+    import z3
+
+    deadline = budget.Deadline(None, work=Work(50, 10))
+    x = [z3.BitVec(f"x{i}", 32) for i in range(3)]
+    s = z3.Solver()
+    s.add(x[0] * x[1] * x[2] == 12345, x[0] * x[2] == x[1] + 7)
+    assert deadline.check(s) == z3.unknown
+    assert deadline.units >= 50 and deadline.steps == 1
+    assert isinstance(deadline.give_up(s.reason_unknown()), budget.OutOfWork)
+    assert deadline.exhausted == budget.WORK
+    with pytest.raises(budget.OutOfWork):
+        deadline.check(s)  # nothing left to give the next one
