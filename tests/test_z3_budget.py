@@ -134,3 +134,21 @@ def test_a_solver_out_of_units_is_out_of_work():
     assert deadline.exhausted == budget.WORK
     with pytest.raises(budget.OutOfWork):
         deadline.check(s)  # nothing left to give the next one
+
+
+@pytest.mark.parametrize("engine, share", [("z3", "8%"), ("both", "55%")])
+def test_the_command_says_how_much_of_its_work_budget_generation_spent(engine, share):
+    """`verify` gives --engine z3 GENERATE_WORK and --engine both BOTH_GENERATE_WORK
+    (cp.cap stores 80 states): the same spec spends the same share of it in every run."""
+    import json
+
+    from click.testing import CliRunner
+
+    from capmodel.cli import cli
+
+    out = CliRunner().invoke(cli, ["verify", str(ROOT / "specs/cp.cap"), "--engine", engine, "--json", "--no-render"])
+    [doc] = json.loads(out.stdout)["results"]
+    z3 = doc["comparison"]["z3"] if engine == "both" else doc
+    [note] = [n for n in z3["notes"] if n.startswith("lemmas generated:")]
+    assert note.endswith(f" s, {share} of the work budget)"), note
+    assert "the proof uses 13 of them" in note
