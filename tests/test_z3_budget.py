@@ -152,3 +152,20 @@ def test_the_command_says_how_much_of_its_work_budget_generation_spent(engine, s
     [note] = [n for n in z3["notes"] if n.startswith("lemmas generated:")]
     assert note.endswith(f" s, {share} of the work budget)"), note
     assert "the proof uses 13 of them" in note
+
+
+def test_other_processes_spend_the_same_work(idle):
+    """What the command does: a fresh process (another hash seed, another Z3
+    context) spends the same units and steps on the same spec."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import dataclasses; from capmodel.engines.z3_engine import GENERATE_WORK, check_z3; "
+              "from capmodel.semantics.build import build_model; from capmodel.syntax.load import load_spec; "
+              f"m = dataclasses.replace(build_model(load_spec({str(ROOT / 'specs/cp.cap')!r})), reachables=[]); "
+              "print(check_z3(m, max_depth=2, generate=GENERATE_WORK).generated_work)")
+    for seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed})
+        assert out.stdout.strip() == str(idle[2])
