@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from capmodel.engines import invgen, z3_lemmas  # noqa: E402
 from capmodel.engines import z3_translate as Z  # noqa: E402
-from capmodel.engines.bmc import Deadline  # noqa: E402
+from capmodel.engines.budget import Deadline  # noqa: E402
 from capmodel.engines.induction import houdini  # noqa: E402
 from capmodel.ir.pycompile import compile_successors  # noqa: E402
 from capmodel.semantics.build import build_model  # noqa: E402

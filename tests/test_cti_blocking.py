@@ -16,14 +16,14 @@ import pytest
 
 from capmodel.engines import cti_blocking, explicit, invgen, truth_tables
 from capmodel.engines.result import HOLDS, VIOLATED
-from capmodel.engines.z3_engine import check_lemmas_explicit, check_z3
+from capmodel.engines.z3_engine import GENERATE_WORK, check_lemmas_explicit, check_z3
 from capmodel.ir import expr as X
 from capmodel.ir.pycompile import compile_predicate
 from capmodel.semantics.build import build_model
 from capmodel.syntax.load import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
-BUDGET = 900.0  # never reached on these specs: the verdicts do not depend on time
+BUDGET = GENERATE_WORK.scaled(4)  # never reached on these specs (a count: the verdicts do not depend on time)
 
 
 def model_of(path: str):
@@ -85,7 +85,7 @@ def test_blocking_proves_what_houdini_alone_does_not_with_clauses_true_in_every_
     the set again, as a user's lemmas, as tests/test_z3_generated.py shows on
     specs/; that check alone took 15 s more here.)"""
     from capmodel.engines import z3_translate as Z
-    from capmodel.engines.bmc import Deadline
+    from capmodel.engines.budget import Deadline
     from capmodel.engines.z3_lemmas import generate_lemmas
 
     model = dataclasses.replace(model_of(BLOCKED_SPEC), reachables=[])
@@ -94,7 +94,7 @@ def test_blocking_proves_what_houdini_alone_does_not_with_clauses_true_in_every_
     assert {p.name: p.verdict for p in e.properties}[BLOCKED_PROPERTY] == HOLDS
     tr = Z.translate(model)
     props = [c for c in model.invariants if c.name == BLOCKED_PROPERTY]
-    g = generate_lemmas(model, tr, props, Deadline(BUDGET), facts=[tr.domain])
+    g = generate_lemmas(model, tr, props, Deadline(None, work=BUDGET), facts=[tr.domain])
     assert g.provable == 1 and g.lemmas
     assert any(c.family[0] == "blocked" for c in g.candidates_list)
     assert all(p.verdict == HOLDS for p in check_lemmas_explicit(model, g.lemmas))

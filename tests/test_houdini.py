@@ -12,7 +12,7 @@ import pytest
 
 from capmodel.engines import invgen
 from capmodel.engines import z3_translate as Z
-from capmodel.engines.bmc import Deadline
+from capmodel.engines.budget import Deadline
 from capmodel.engines.induction import at_all, houdini
 from capmodel.engines.z3_lemmas import breaks_near
 from capmodel.ir.pycompile import compile_successors

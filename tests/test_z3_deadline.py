@@ -48,7 +48,7 @@ def test_a_spent_budget_gives_incomplete_verdicts(tmp_path, spec):
 def test_an_unarmable_question_is_unknown_not_an_exception():
     import z3
 
-    from capmodel.engines.bmc import Deadline
+    from capmodel.engines.budget import Deadline
 
     spent = Deadline(1e-9)
     solver = z3.Solver()

@@ -2,8 +2,9 @@
 they prove what holds, they never prove what is violated, the proof's lemmas
 are `lemma` lines a user can paste into the spec, and a run is deterministic.
 
-Budgets are generous (the machine is shared): these tests are about verdicts,
-never about time (bench/z3_generated.py measures that)."""
+Budgets are work budgets (engines/budget.py: counts, not seconds, so the
+verdicts do not depend on the machine's load), generous: these tests are about
+verdicts, never about time (bench/z3_generated.py measures that)."""
 from __future__ import annotations
 
 import dataclasses
@@ -13,9 +14,9 @@ import pytest
 
 from capmodel.engines import cti_blocking, explicit, invgen
 from capmodel.engines import z3_translate as Z
-from capmodel.engines.bmc import Deadline
+from capmodel.engines.budget import Deadline, Work
 from capmodel.engines.result import HOLDS, VIOLATED
-from capmodel.engines.z3_engine import PROVED, check_lemmas_explicit, check_z3
+from capmodel.engines.z3_engine import GENERATE_WORK, PROVED, check_lemmas_explicit, check_z3
 from capmodel.engines.z3_lemmas import generate_lemmas
 from capmodel.ir import expr as X
 from capmodel.ir.pycompile import compile_predicate
@@ -25,7 +26,7 @@ from capmodel.syntax.load import load_text
 SLOW = pytest.mark.slow  # over ~5 s each: left out of `make test-quick`, kept in `make test`
 
 ROOT = Path(__file__).resolve().parent.parent
-BUDGET = 600.0
+BUDGET = GENERATE_WORK.scaled(4)
 
 
 def model_of(path: str):
@@ -115,7 +116,7 @@ def assert_violated_stay_violated(model, e, sample: int, depth: int, monkeypatch
     for name in violated:
         assert verdicts[name] == VIOLATED, (name, verdicts[name])
     tr = Z.translate(model)
-    g = generate_lemmas(model, tr, model.invariants, Deadline(BUDGET), facts=[tr.domain], max_states=sample)
+    g = generate_lemmas(model, tr, model.invariants, Deadline(None, work=BUDGET), facts=[tr.domain], max_states=sample)
     assert all(p.verdict == HOLDS for p in check_lemmas_explicit(model, g.lemmas))
 
 
@@ -126,11 +127,12 @@ def test_a_run_is_deterministic():
     assert one == two and one
 
 
-def test_no_time_to_generate_is_said_and_proves_nothing():
+def test_no_work_budget_to_generate_is_said_and_proves_nothing():
     model = bare(model_of("specs/sync.cap"))
-    z = check_z3(model, properties=["no_acked_write_lost"], max_depth=1, generate=1e-6)
+    z = check_z3(model, properties=["no_acked_write_lost"], max_depth=1, generate=Work(1, 1))
     assert z.properties[0].verdict != PROVED
-    assert any("ran out" in note for note in z.notes)
+    assert any("the work budget for generating them (1 Z3 resource units and 1 steps) ran out" in note
+               for note in z.notes)
 
 
 # ---------------------------------------------------------------- safety checks (issue 15 §4)
@@ -258,7 +260,7 @@ def test_lemmas_kept_from_a_tiny_sample_with_quorum_atoms_hold_in_every_reachabl
     _, quorum = invgen.tiers(model)
     assert any(invgen.counted(a) for a in quorum)
     tr = Z.translate(model)
-    g = generate_lemmas(model, tr, model.invariants, Deadline(BUDGET), facts=[tr.domain], max_states=50)
+    g = generate_lemmas(model, tr, model.invariants, Deadline(None, work=BUDGET), facts=[tr.domain], max_states=50)
     assert g.candidates and all(p.verdict == HOLDS for p in check_lemmas_explicit(model, g.lemmas))
 
 

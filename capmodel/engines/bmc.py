@@ -16,11 +16,11 @@ to exactly t (a deadlock in 3 steps was missed once the unrolling reached 4).
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 from ..ir.model import State
 from . import z3_translate as Z
+from .budget import Deadline, OutOfTime
 from .z3_translate import StepVars, Translation
 
 Path = list[tuple[int, State]]  # (-1, s0), (instance index, state after), ... as trace.build_trace takes
@@ -50,53 +50,6 @@ class BMCStatus:
         """Every depth up to this was checked for each of these goals (-1: none)."""
         names = list(names)
         return min((self.checked.get(n, -1) for n in names), default=-1)
-
-
-class OutOfTime(Exception):
-    pass
-
-
-class Deadline:
-    """The engine's whole time budget; each solver call gets what is left.
-
-    A Ctrl-C ends it too: Z3 catches a SIGINT that lands during a check and
-    answers unknown ("interrupted from keyboard"), so no KeyboardInterrupt
-    reaches Python; give_up() tells the two apart, and an interrupted run
-    stops like one out of time, keeping what it found, and says so."""
-
-    def __init__(self, seconds: float | None) -> None:
-        self.end = None if seconds is None else time.perf_counter() + seconds
-        self.interrupted = False
-
-    def give_up(self, reason: str) -> OutOfTime:
-        """What to raise when a check answered unknown for `reason`."""
-        if Z.is_ctrl_c(reason):
-            self.interrupted = True
-        return OutOfTime()
-
-    def remaining_ms(self) -> int | None:
-        if self.interrupted:  # every later check stops at once, and says unknown as at a deadline
-            return 1
-        if self.end is None:
-            return None
-        left = int((self.end - time.perf_counter()) * 1000)
-        if left <= 0:
-            raise OutOfTime()
-        return left
-
-    def paced(self, items, every: int = 64):
-        """The items, with the budget checked every `every` of them (OutOfTime
-        once it is spent): for long runs of Python work between solver calls,
-        which no solver timeout bounds."""
-        for i, item in enumerate(items):
-            if i % every == 0:
-                self.remaining_ms()
-            yield item
-
-    def arm(self, solver) -> None:
-        ms = self.remaining_ms()
-        if ms is not None:
-            solver.set("timeout", max(1, ms))
 
 
 class BMC:
@@ -164,8 +117,7 @@ class BMC:
             lit = self.tr.literal(f"{self.tag}query#{self._queries}")
             bad = {g.name: self.tr.at(g.bad, cur) for g in open_}
             self.solver.add(Z.Implies(lit, Z.Or(list(bad.values()))))
-            deadline.arm(self.solver)
-            answer = self.solver.check(lit)
+            answer = deadline.check(self.solver, lit)
             if answer == Z.UNKNOWN:
                 self.solver.add(Z.Not(lit))
                 raise deadline.give_up(self.solver.reason_unknown())

@@ -43,14 +43,16 @@ from ..ir.model import Model, State
 from ..ir.pycompile import to_python
 from . import invgen, truth_tables
 from . import z3_translate as Z
-from .bmc import Deadline, OutOfTime
+from .budget import Deadline, OutOfTime
 from .invgen import Candidate
 from .z3_translate import Translation
 
 STRATEGIES = ("simple", "greedy")  # how cubes are chosen: the second when the first gives a clause tried before
 BLOCKING_SAMPLE = 500_000  # states explored for the cubes when the candidates' sample was cut
 MAX_BLOCKED = 2_000  # states blocked at most in one search (a bound on the loop, besides the deadline)
-_explored: list = [None, [], False]  # the last model explored for blocking, its states, whether that is all
+# the last (model, budget) explored for blocking, its states, whether that is all; per budget, so
+# that each run spends the same steps of its work budget on it, whatever ran before in the process
+_explored: list = [None, None, [], False]
 
 
 def update_cone(model: Model, exprs: list[Expr]) -> set[int]:
@@ -168,8 +170,7 @@ def strengthen(model: Model, tr: Translation, kept: list[Expr], goals: list[Expr
             dropped: set[int] = set()
             new: list[Expr] = []
             while True:
-                deadline.arm(s)
-                answer = s.check()
+                answer = deadline.check(s)
                 if answer == Z.UNKNOWN:
                     raise deadline.give_up(s.reason_unknown())
                 if answer == Z.UNSAT:
@@ -219,10 +220,10 @@ def extend(model: Model, tr: Translation, candidates: list[Candidate], props: li
         # left out, and blocking then chases states that are reachable
         # (raft_linearizable: 600 states blocked in 100 s with 50,000 states
         # and walks, no proof; 224 and both properties proved with all 452,000).
-        if _explored[0] is not model:  # the second stage of z3_lemmas asks again: explored once
-            _explored[:] = [model, *invgen.explore(model, BLOCKING_SAMPLE, deadline.remaining_ms)]
-        if _explored[2]:
-            states = _explored[1]
+        if _explored[0] is not model or _explored[1] is not deadline:  # the second stage asks again
+            _explored[:] = [model, deadline, *invgen.explore(model, BLOCKING_SAMPLE, deadline.remaining_ms)]
+        if _explored[3]:
+            states = _explored[2]
     n = len(candidates)
     kept = [candidates[i].expr for i in inductive if i < n]
     goals = [k for k in range(len(props)) if n + k not in inductive]

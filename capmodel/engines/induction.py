@@ -22,7 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from . import z3_translate as Z
-from .bmc import Deadline, OutOfTime, Path
+from .bmc import Path
+from .budget import Deadline, OutOfTime
 from .z3_translate import Translation
 
 
@@ -157,8 +158,7 @@ def houdini(tr: Translation, goods: list, deadline: Deadline, logic: str = Z.DEF
             literal = dict(zip(active, breaks))
             live = set(active)
             while True:
-                deadline.arm(s)
-                answer = s.check()
+                answer = deadline.check(s)
                 if answer == Z.UNKNOWN:
                     deadline.give_up(s.reason_unknown())
                     return None
@@ -216,8 +216,7 @@ def support(tr: Translation, goods: list, goals: list[int], deadline: Deadline, 
             layer += 1
             goal = tr.literal(f"support_goal#{layer}")
             s.add(Z.Implies(goal, Z.Or([Z.Not(tr.at(goods[i], nxt)) for i in frontier])))
-            deadline.arm(s)
-            answer = s.check(*lits, goal)
+            answer = deadline.check(s, *lits, goal)
             if answer != Z.UNSAT:  # UNKNOWN: out of time; SAT would mean goods is not inductive
                 if answer == Z.UNKNOWN:
                     deadline.give_up(s.reason_unknown())

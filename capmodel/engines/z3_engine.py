@@ -20,7 +20,8 @@ from ..ir.model import Condition, Model
 from ..trace import Trace, build_trace
 from . import explicit
 from . import z3_translate as Z
-from .bmc import BMC, Deadline, Goal, OutOfTime
+from .bmc import BMC, Goal
+from .budget import Deadline, OutOfTime, Work
 from .induction import Conjunct, k_induction
 from .result import (HOLDS, INCOMPLETE, NOT_REACHED, REACHED, UNREACHABLE, VIOLATED, CheckResult,
                      PropertyResult, Stats)
@@ -38,12 +39,24 @@ VERDICT_WORDS = {PROVED: "PROVED", BOUNDED: "NO COUNTEREXAMPLE UP TO DEPTH {dept
 DEFAULT_DEPTH = 20  # BMC bound when neither --max-depth nor the explicit engine's diameter is known
 DEFAULT_INDUCTION_K = 2
 GENERATED = "generated lemmas"  # the one lemma the generated ones are checked as (a name no spec can give)
-GENERATE_BUDGET = 20.0  # seconds for generating lemmas, within --timeout
-BOTH_GENERATE_BUDGET = 0.5  # the same for --engine both, where the explicit verdicts are already exhaustive,
-# ... and only when the explicit engine stored at most this many states (up to symmetry:
-# the generation's own sample is unreduced, 3-6 times larger, and at 2,000-4,000 stored
-# states it used the whole 0.5 s exploring and proved nothing; the shipped specs it
-# proves under --engine both store 73-128)
+# The work budgets for generating lemmas (budget.Work: Z3 resource units over
+# every solver call, and Python steps), in place of wall-clock seconds, so
+# that a spec's verdict does not depend on the machine's load. Calibrated with
+# bench/z3_generated.py (docs/z3.md, "The work budget"): the most any shipped
+# property proved within the old 20 s needs, all of a spec's properties at
+# once, is 28 M units and 2,400 steps (mysql_semisync_after_sync, 12-15 s of
+# CPU); Raft's need 45 M units and more (raft_linearizable, 25-30 s), as they
+# needed more than the 20 s. A unit costs more on a larger model: 40 M took
+# 30 s of CPU (the whole check) on bench/specs/sync_n7_w6_bare.cap.
+GENERATE_WORK = Work(units=40_000_000, steps=3_500)
+# For --engine both, where the explicit verdicts are already exhaustive (about
+# the old 0.5 s: ap, cp and redis_replica_reads_yes need 114-171 k units and
+# 267-348 steps; the next, split_brain_fenced, 1.27 M and 548), and only when
+# the explicit engine stored at most BOTH_GENERATE_STATES states (up to
+# symmetry: the generation's own sample is unreduced, 3-6 times larger, and
+# at 2,000-4,000 stored states it used the whole 0.5 s exploring and proved
+# nothing; the shipped specs it proves under --engine both store 73-128)
+BOTH_GENERATE_WORK = Work(units=1_000_000, steps=500)
 BOTH_GENERATE_STATES = 1_000
 DIAMETER_PASS_STATES = 50_000  # the capped explicit pass that gives --engine z3 its BMC depth
 
@@ -77,6 +90,7 @@ class Z3Result(CheckResult):
     deadlock_depth: int | None = -1  # deadlocks checked at every depth up to this; None: proved absent
     timed_out: bool = False
     generated: list[str] = field(default_factory=list)  # `lemma` lines of the generated lemmas the proof used
+    generated_work: tuple[int, int] | None = None  # (Z3 resource units, Python steps) generating them spent
 
     @property
     def failed(self) -> bool:
@@ -96,10 +110,9 @@ def check_in_time(probe, deadline: Deadline):
     the budget is already spent (a --timeout that ran out in an earlier
     phase, say the explicit pass), as when Z3 itself runs out."""
     try:
-        deadline.arm(probe)
+        answer = deadline.check(probe)
     except OutOfTime:
         return Z.UNKNOWN
-    answer = probe.check()
     if answer == Z.UNKNOWN:
         deadline.give_up(probe.reason_unknown())
     return answer
@@ -109,7 +122,7 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
              timeout: float | None = None, lemmas: Sequence[Condition] = (), diameter: int | None = None,
              induction_k: int = DEFAULT_INDUCTION_K, prove: bool = True, logic: str = Z.DEFAULT_LOGIC,
              stop_when_decided: bool = True, progress: Callable[[str], None] | None = None,
-             generate: float | None = None, bound_from: str | None = None,
+             generate: Work | None = None, bound_from: str | None = None,
              deadlocks_to: int | None = None) -> Z3Result:
     """Check the model's invariants (those named in `properties`, or all), its
     reachable conditions, deadlocks and the lemmas with Z3.
@@ -123,9 +136,10 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     every property and reachable condition is decided, and deadlocks are then
     left unchecked past the base case (result.deadlock_depth says how deep they
     were checked; None when induction proved there are none).
-    With `generate` (seconds; None, the default, for none: the commands pass
-    GENERATE_BUDGET, see bounds_for) and no lemma given, lemmas are first generated
-    from the model's own terms (z3_lemmas.py) within that budget, and then
+    With `generate` (a work budget, budget.Work; None, the default, for none:
+    the commands pass GENERATE_WORK, see bounds_for) and no lemma given, lemmas
+    are first generated from the model's own terms (z3_lemmas.py) within that
+    budget (and within half of what `timeout` leaves, if given), and then
     checked exactly as a user's lemmas are: a property is PROVED with them only
     when the base case and the inductive step say so.
     Raises UnsupportedConstruct (a ValueError with a message naming the construct)
@@ -178,9 +192,11 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     if prove and generate and invariants and not lemmas and not timed_out:
         from .z3_lemmas import generate_lemmas
 
-        # at most half of what --timeout leaves: BMC must still have its turn
-        budget = Deadline(generate if deadline.end is None else
-                          max(0.0, min(generate, (deadline.end - time.perf_counter()) / 2)))
+        # The work budget decides when generation gives up, on any load; the
+        # clock only as the --timeout's hard cap: at most half of what it
+        # leaves, as BMC must still have its turn.
+        left = deadline.seconds_left()
+        budget = Deadline(None if left is None else left / 2, work=generate)
         facts = [tr.domain] if "domain" in proved else []
         generated = generate_lemmas(model, tr, invariants, budget, logic=logic, facts=facts, say=say)
         deadline.interrupted |= budget.interrupted  # a Ctrl-C while generating stops the whole run
@@ -191,6 +207,7 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
             lemmas = lemmas + [Condition(GENERATED, X.and_(*[c.expr for c in generated.lemmas]),
                                          "generated lemmas")]
         result.notes.append(generated.summary())
+        result.generated_work = (generated.units, generated.steps)
 
     # Goals: what BMC looks for. Names are unique across kinds by their prefix.
     def goal_name(kind: str, name: str) -> str:
@@ -518,20 +535,20 @@ def bounds_for(model: Model, explicit_result: CheckResult | None, max_depth: int
     both, explicit run complete: its verdicts are the exhaustive ones, so Z3
     only cross-checks them: BMC as deep as the longest explicit counterexample
     or witness (the same length must come out), and a proof with generated
-    lemmas tried within BOTH_GENERATE_BUDGET seconds where the explicit run was
+    lemmas tried within the work budget BOTH_GENERATE_WORK where the explicit run was
     small (BOTH_GENERATE_STATES).
     z3 alone: BMC to the diameter of a capped explicit pass (DIAMETER_PASS_STATES
     states) when that pass completes, else DEFAULT_DEPTH; lemmas generated
-    within GENERATE_BUDGET seconds."""
+    within the work budget GENERATE_WORK."""
     if explicit_result is None and max_depth is not None:
-        return {"max_depth": max_depth, "generate": GENERATE_BUDGET}
+        return {"max_depth": max_depth, "generate": GENERATE_WORK}
     if max_depth is not None:
         return {"max_depth": max_depth}
     if explicit_result is None:
         # the Python engine without symmetry: at 7 nodes, compiling the C
         # engine or building the symmetry group took 20-70 s of a 5 s proof
         capped = explicit.check_step(model, max_states=DIAMETER_PASS_STATES, stop_when_decided=False)
-        return {"diameter": diameter_of(capped), "generate": GENERATE_BUDGET}
+        return {"diameter": diameter_of(capped), "generate": GENERATE_WORK}
     if not explicit_result.stats.complete:
         return {"diameter": diameter_of(explicit_result)}
     traces = [p.trace for p in [*explicit_result.properties, *explicit_result.reachables] if p.trace is not None]
@@ -548,7 +565,7 @@ def bounds_for(model: Model, explicit_result: CheckResult | None, max_depth: int
     # with the spec's own lemmas it is the proof the user wrote, and quick: sync_lemmas.cap 0.5 s)
     return {"max_depth": max((len(t.steps) for t in traces), default=0), "prove": small or bool(model.lemmas),
             "induction_k": 1,
-            "generate": BOTH_GENERATE_BUDGET if small else None, "bound_from": "explicit counterexamples",
+            "generate": BOTH_GENERATE_WORK if small else None, "bound_from": "explicit counterexamples",
             "deadlocks_to": deadlocks_to}
 
 

@@ -25,7 +25,7 @@ from ..ir.model import Condition, Model
 from ..ir.pycompile import compile_predicate, compile_successors
 from . import cti_blocking, invgen
 from . import z3_translate as Z
-from .bmc import Deadline, OutOfTime
+from .budget import INTERRUPTED, TIME, WORK, Deadline, OutOfTime, Work
 from .induction import houdini, support
 
 GENERATED_PREFIX = "gen_"
@@ -40,36 +40,61 @@ class Generated:
     sample: int = 0  # states the candidates were filtered on
     sample_complete: bool = False
     seconds: float = 0.0
-    timed_out: bool = False
-    budget: float = 0.0
+    ran_out: str | None = None  # budget.WORK, TIME or INTERRUPTED when generation gave up for it
+    work: Work | None = None  # the work budget it had
+    time_left: float | None = None  # the seconds it had (half of what --timeout left), None: no clock
+    stopped: str | None = None  # budget.WORK or budget.TIME when one ran out, even after a first result
+    units: int = 0  # Z3 resource units it spent
+    steps: int = 0  # Python steps it spent
     provable: int = 0  # properties in the inductive set
     candidates_list: list = field(default_factory=list, repr=False)
 
+    @property
+    def timed_out(self) -> bool:
+        return self.ran_out is not None
+
     def summary(self) -> str:
-        if self.timed_out:
-            return (f"lemmas generated: none, the {self.budget:g} s for generating them ran out "
-                    f"({self.candidates:,} candidates, {self.sample:,} reachable states)")
+        found = f"({self.candidates:,} candidates, {self.sample:,} reachable states)"
+        if self.ran_out == WORK:
+            return f"lemmas generated: none, the work budget for generating them ({self.work}) ran out " + found
+        if self.ran_out == INTERRUPTED:
+            return "lemmas generated: none, interrupted (Ctrl-C) while generating them " + found
+        if self.ran_out is not None and self.time_left is None:  # no clock: Z3 said unknown for another reason
+            return "lemmas generated: none, Z3 gave up on a question while generating them " + found
+        if self.ran_out is not None:
+            return (f"lemmas generated: none, the {self.time_left:g} s for generating them (half of what "
+                    "--timeout left) ran out " + found)
         sample = f"{self.sample:,} reachable states" + (" (all of them)" if self.sample_complete else "")
         used = (f"the proof uses {len(self.lemmas)} of them" if self.lemmas else
                 "the properties need none of them" if self.provable else
                 "with them no property is inductive (a counterexample to induction says why)")
+        share = ""
+        if self.work:
+            share = f", {max(self.units / self.work.units, self.steps / self.work.steps):.0%} of the work budget"
+        if self.stopped == WORK:
+            used += "; the work budget ran out in the search over every atom"
+        elif self.stopped == TIME:
+            used += "; the time ran out in the search over every atom"
         return (f"lemmas generated: {self.candidates:,} candidates held on {sample}, "
-                f"{self.inductive:,} of them inductive; {used} ({self.seconds:.1f} s)")
+                f"{self.inductive:,} of them inductive; {used} ({self.seconds:.1f} s{share})")
 
 
 def generate_lemmas(model: Model, tr: Z.Translation, invariants: list[Condition], deadline: Deadline, *,
                     logic: str = Z.DEFAULT_LOGIC, facts: list = (), max_states: int | None = None,
                     say: Callable[[str], None] = lambda _m: None) -> Generated:
     started = time.perf_counter()
-    out = Generated(budget=round(max(0.0, deadline.end - started), 1) if deadline.end is not None else 0.0)
+    left = deadline.seconds_left()
+    out = Generated(work=deadline.work, time_left=None if left is None else round(left, 1))
     said = _Wordings(model, tr)  # atoms are worded to choose them, then again in the lemmas
     try:
         needed = _search(model, tr, invariants, deadline, logic, facts, max_states, say, out, said)
     except OutOfTime:
         needed = None
     out.seconds = time.perf_counter() - started
+    out.units, out.steps, out.stopped = deadline.units, deadline.steps, deadline.exhausted
     if not needed:
-        out.timed_out = out.timed_out or needed is None
+        if needed is None:
+            out.ran_out = deadline.exhausted or TIME
         return out
     candidates = out.candidates_list
     families: dict[tuple, list[int]] = {}

@@ -546,6 +546,13 @@ def check_each(queries: list[list[z3.BoolRef]], logic: str, timeout_ms: Callable
     return [(a, None if m is None else m.translate(home), why) for a, m, why in answers]
 
 
+def resource_count(s: z3.Solver) -> int:
+    """Z3's resource units spent so far in the solver's context (its `rlimit
+    count`: a count of basic steps, the same on an idle and a busy machine)."""
+    stats = s.statistics()
+    return int(stats.get_key_value("rlimit count")) if "rlimit count" in stats.keys() else 0
+
+
 CTRL_C_REASON = "interrupted from keyboard"  # Z3's reason_unknown() when it caught a SIGINT in a check
 
 
