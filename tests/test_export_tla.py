@@ -206,6 +206,22 @@ def test_alias_names_every_field_of_the_itf_trace(path):
     assert all("\nALIAS Alias\n" in tla.reach_config(model, k) for k in range(len(model.reachables)))
 
 
+def test_every_shipped_spec_prints_as_its_itf_trace():
+    """In every spec, Alias's field names are the variables' names (ITF's vars) and every named value and
+    set element is written as itself: the whitelist changes none, and every set is one TLC can order."""
+    for path in SPECS:
+        model = build_model(load_spec(str(ROOT / path)))
+        assert tla.field_names(model.variables) == [v.name for v in model.variables], path
+        words = {w for v in model.variables for e in v.encoding.names for w in (e if isinstance(e, tuple) else (e,))}
+        assert all(tla.tla_comment(w) == w for w in words if isinstance(w, str)), path
+        assert all(tla.readable(v.encoding) for v in model.variables), path
+
+
+def test_names_that_the_whitelist_merges_stay_apart():
+    variables = [Variable("a\nb", 2, 0), Variable("a b", 2, 0), Variable("a*b", 2, 0), Variable("a_b", 2, 0)]
+    assert tla.field_names(variables) == ["a b", "a b v1", "a_b", "a_b v3"]
+
+
 def test_a_set_tlc_cannot_order_stays_an_integer():
     """TLC cannot compare a string with a number, so a set of both is printed as its bit mask, and read back so."""
     model = dataclasses.replace(one_guard(X.TRUE), variables=[Variable("x", 4, 0, encoding=set_of(["a", 1])),

@@ -40,7 +40,6 @@ from __future__ import annotations
 import re
 import shutil
 from pathlib import Path
-
 from typing import Any, Sequence
 
 from ..ir.encoding import BOOLEAN, ENUMERATION, INTEGER, NUMBER, SET, Encoding
@@ -187,7 +186,9 @@ def field_names(variables: Sequence[Variable]) -> list[str]:
     names: list[str] = []
     for i, v in enumerate(variables):
         name = tla_comment(v.name)
-        names.append(name if name not in names else f"{name} v{i}")
+        while name in names:
+            name += f" v{i}"
+        names.append(name)
     return names
 
 
