@@ -268,8 +268,9 @@ def test_each_reachable_condition_has_its_configuration(tmp_path):
 
 
 def counter_with_an_unreachable_condition():
-    """counter_model(2, 2) with x in 0..3: x = 3 is in x's domain but never reached; y = 1 is."""
-    model = counter_model(2, 2)
+    """counter_model(2, 1) with x in 0..3: x = 3 is in x's domain but never reached; y = 1 is. It
+    deadlocks at x = 2, y = 1 (the workload is done at x = 1 only), which must not hide the verdict."""
+    model = counter_model(2, 1)
     x = X.var(0)
     return dataclasses.replace(model, variables=[Variable("x", 4, 0), model.variables[1]],
                                reachables=model.reachables + [Condition("x_is_3", X.eq(x, X.const(3)))])
@@ -280,7 +281,7 @@ def test_reachable_verdicts_agree_with_tlc(tmp_path):
     need_tlc()
     model = counter_with_an_unreachable_condition()
     result = explicit.check(model, stop_when_decided=False)
-    assert [r.verdict for r in result.reachables] == [REACHED, UNREACHABLE]
+    assert [r.verdict for r in result.reachables] == [REACHED, UNREACHABLE] and result.deadlock is not None
     reaches_as_capmodel(model, result, tmp_path / "counter")
     model = build_model(load_spec(str(ROOT / "specs/ap.cap")))
     reaches_as_capmodel(model, explicit.check(model, stop_when_decided=False), tmp_path / "ap")
