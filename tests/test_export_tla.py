@@ -263,7 +263,7 @@ def test_each_reachable_condition_has_its_configuration(tmp_path):
                                                           "CHECK_DEADLOCK FALSE", "ALIAS Alias"]
         assert f"reachable condition {c.name} (a_reach{k}.cfg)" in cfg.splitlines()[0]
         assert f"\\* reachable {c.name}: " in text and f"\nReach{k} == {plain.cond(c.expr)}\nNotReach{k} == ~Reach{k}\n" in text
-        assert f"-config a_reach{k}.cfg a.tla must report Invariant NotReach{k} violated" in text
+        assert f"-config a_reach{k}.cfg a.tla reports Invariant NotReach{k} violated when it is reached" in text
     assert "NotReach" not in written["config"][1]
 
 

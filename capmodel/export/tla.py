@@ -213,7 +213,7 @@ def module(model: Model, properties: list[str] | None = None, source: str = "", 
     out += [f"\\* {no_rules(line)}" for line in header_lines(model, source, conditions, "TLA+")]
     out += [f"\\* run: {how_to_run(name + '.tla')} (the configuration: {name}.cfg)"]
     out += [f"\\* reachable {tla_comment(c.name)}: {how_to_run(name + '.tla', reach_config_name(name, k))}"
-            f" must report Invariant NotReach{k} violated" for k, c in enumerate(model.reachables)]
+            f" reports Invariant NotReach{k} violated when it is reached" for k, c in enumerate(model.reachables)]
     # TLC: the standard module of :> and @@, which build Alias
     out += ["EXTENDS Integers, TLC", ""]
     out.append("VARIABLES")
