@@ -663,7 +663,7 @@ def infer(spec, properties, timeout, as_json, color_choice):
 @click.argument("spec", type=click.Path(dir_okay=True))
 @click.option("--to", "language", type=click.Choice(["promela", "murphi", "tla"]), required=True,
               help="promela for SPIN, murphi for Rumur (or CMurphi), tla for TLC (a module NAME.tla and "
-                   "its configuration NAME.cfg).")
+                   "its configuration NAME.cfg; NAME_reach<k>.cfg checks the k-th reachable condition).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Write the model to FILE (default: standard output).")
 @property_option("Check only this property or lemma (repeatable), as verify -p.", with_lemmas=True)
@@ -679,7 +679,7 @@ def export_command(spec, language, output, properties, as_json):
     \b
     Example:
       capmodel export specs/async.cap --to promela -o async.pml
-      capmodel export specs/async.cap --to tla -o async.tla   # and async.cfg"""
+      capmodel export specs/async.cap --to tla -o async.tla   # and async.cfg, async_reach<k>.cfg"""
     from pathlib import Path
 
     from .cli_files import FilesReport

@@ -73,9 +73,9 @@ def from_itf(encoding: Encoding, j: Any) -> int:
     return encoding.encode(_element_back(j))
 
 
-def _element_type(e: Any) -> str:
+def element_type(e: Any) -> str:
     if isinstance(e, tuple):
-        return "<<" + ", ".join(_element_type(x) for x in e) + ">>"
+        return "<<" + ", ".join(element_type(x) for x in e) + ">>"
     return "Str" if isinstance(e, str) else "Int"
 
 
@@ -84,9 +84,9 @@ def itf_type(encoding: Encoding) -> str:
     if encoding.kind == BOOLEAN:
         return "Bool"
     if encoding.kind == ENUMERATION:
-        return _element_type(encoding.names[0])
+        return element_type(encoding.names[0])
     if encoding.kind == SET:
-        return f"Set({_element_type(encoding.names[0]) if encoding.names else 'Int'})"
+        return f"Set({element_type(encoding.names[0]) if encoding.names else 'Int'})"
     return "Int"
 
 
