@@ -250,3 +250,35 @@ def test_only_an_interrupt_counts_as_one():
     # anything else a foreign call raises is still a bug, reported as one
     assert not is_interrupt(ctypes.ArgumentError("argument 1: <class 'TypeError'>: wrong type"))
     assert not is_interrupt(ValueError("KeyboardInterrupt"))
+
+
+# A Ctrl-C whose KeyboardInterrupt Python drops: raised while a __del__ runs
+# (Z3's terms free themselves in AstRef.__del__), it is printed as "Exception
+# ignored" and lost. CI once saw the Z3 engine run on for over 120 s after a
+# Ctrl-C. Here the SIGINT comes inside a __del__ as lemma generation begins.
+LOST = textwrap.dedent("""
+    import signal, sys
+    from capmodel.engines import invgen
+    explore = invgen.explore
+
+    class Freed:
+        def __del__(self):
+            signal.raise_signal(signal.SIGINT)  # the handler runs here, inside __del__
+
+    def explore_after_a_lost_ctrl_c(*args, **kwargs):
+        Freed()  # made and freed at once
+        return explore(*args, **kwargs)
+
+    invgen.explore = explore_after_a_lost_ctrl_c
+    sys.argv = ["capmodel", *sys.argv[1:]]
+    from capmodel.__main__ import run
+    run()
+""")
+
+
+def test_a_ctrl_c_that_python_drops_in_a_del_still_stops_the_z3_engine():
+    proc = subprocess.run([sys.executable, "-c", LOST, "verify", "--engine", "z3", "--no-render", "specs/sync.cap"],
+                          cwd=ROOT, text=True, capture_output=True, timeout=300)
+    assert "Exception ignored" in proc.stderr  # the KeyboardInterrupt was indeed lost
+    assert proc.returncode == 130, proc.stdout + proc.stderr
+    assert "PROVED" not in proc.stdout and "interrupted (Ctrl-C)" in proc.stdout + proc.stderr

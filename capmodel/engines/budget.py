@@ -25,6 +25,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from .. import interrupts
 from . import z3_translate as Z
 
 clock = time.perf_counter  # what a Deadline reads; tests make it run fast, as on a loaded machine
@@ -94,6 +95,9 @@ class Deadline:
     def remaining_ms(self) -> int | None:
         """Milliseconds left on the clock (None: no clock); counts a step of
         the work budget; raises OutOfTime (OutOfWork) when either is spent."""
+        if not self.interrupted and interrupts.came():  # a Ctrl-C Python lost (interrupts.noted)
+            self.interrupted = True
+            self.exhausted = self.exhausted or INTERRUPTED
         if self.interrupted:  # every later check stops at once, and says unknown as at a deadline
             return 1
         if self.work is not None:

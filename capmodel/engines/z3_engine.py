@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from .. import interrupts
 from ..ir import expr as X
 from ..ir.model import Condition, Model
 from ..trace import Trace, build_trace
@@ -118,6 +119,7 @@ def check_in_time(probe, deadline: Deadline):
     return answer
 
 
+@interrupts.noting
 def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: int | None = None,
              timeout: float | None = None, lemmas: Sequence[Condition] = (), diameter: int | None = None,
              induction_k: int = DEFAULT_INDUCTION_K, prove: bool = True, logic: str = Z.DEFAULT_LOGIC,
