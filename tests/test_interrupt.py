@@ -258,27 +258,30 @@ def test_only_an_interrupt_counts_as_one():
 # Ctrl-C. Here the SIGINT comes inside a __del__ as lemma generation begins.
 LOST = textwrap.dedent("""
     import signal, sys
-    from capmodel.engines import invgen
-    explore = invgen.explore
+    from capmodel.engines import invgen, z3_chc
 
     class Freed:
         def __del__(self):
             signal.raise_signal(signal.SIGINT)  # the handler runs here, inside __del__
 
-    def explore_after_a_lost_ctrl_c(*args, **kwargs):
-        Freed()  # made and freed at once
-        return explore(*args, **kwargs)
+    def after_a_lost_ctrl_c(f):
+        def run(*args, **kwargs):
+            Freed()  # made and freed at once
+            return f(*args, **kwargs)
+        return run
 
-    invgen.explore = explore_after_a_lost_ctrl_c
+    invgen.explore = after_a_lost_ctrl_c(invgen.explore)  # verify --engine z3: as generation begins
+    z3_chc.translate = after_a_lost_ctrl_c(z3_chc.translate)  # infer: before the first property
     sys.argv = ["capmodel", *sys.argv[1:]]
     from capmodel.__main__ import run
     run()
 """)
 
 
-def test_a_ctrl_c_that_python_drops_in_a_del_still_stops_the_z3_engine():
-    proc = subprocess.run([sys.executable, "-c", LOST, "verify", "--engine", "z3", "--no-render", "specs/sync.cap"],
-                          cwd=ROOT, text=True, capture_output=True, timeout=300)
+@pytest.mark.parametrize("argv", [["verify", "--engine", "z3", "--no-render", "specs/sync.cap"],
+                                  ["infer", "specs/cp.cap"]], ids=["verify", "infer"])
+def test_a_ctrl_c_that_python_drops_in_a_del_still_stops_the_z3_engine(argv):
+    proc = subprocess.run([sys.executable, "-c", LOST, *argv], cwd=ROOT, text=True, capture_output=True, timeout=300)
     assert "Exception ignored" in proc.stderr  # the KeyboardInterrupt was indeed lost
     assert proc.returncode == 130, proc.stdout + proc.stderr
     assert "PROVED" not in proc.stdout and "interrupted (Ctrl-C)" in proc.stdout + proc.stderr

@@ -70,10 +70,18 @@ class _Budget:
         self.end = time.perf_counter() + seconds
 
     def ms(self) -> int:
+        _stop_if_lost_ctrl_c()
         return max(1, int((self.end - time.perf_counter()) * 1000))
 
     def left(self) -> bool:
+        _stop_if_lost_ctrl_c()
         return time.perf_counter() < self.end
+
+
+def _stop_if_lost_ctrl_c() -> None:
+    # a Ctrl-C Python dropped in a __del__ of Z3's (interrupts.noted) is still the user's
+    if interrupts.came():
+        raise KeyboardInterrupt
 
 
 # ------------------------------------------------------------------ Spacer
@@ -555,6 +563,7 @@ def _stop_if_ctrl_c(reason: str) -> None:
         raise KeyboardInterrupt
 
 
+@interrupts.noting
 def spacer_prove(model: Model, property_names: Sequence[str] | None = None, timeout: float = 30.0,
                  lemmas: Sequence[Condition] = (), api: str = DEFAULT_API) -> list[SpacerResult]:
     """Ask Spacer for an inductive invariant proving each invariant of the model
