@@ -396,7 +396,9 @@ CHECKED: list = []  # the systems explored, after shrinking
 DRAWN: set = set()
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None,
+# 220 draws, 137 distinct systems; 300 drew 178, and `make test` was too close
+# to its 5-minute goal (docs/performance.md)
+@settings(max_examples=220, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(small_systems())
 def check_generated_system(drawn):
