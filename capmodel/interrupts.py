@@ -55,7 +55,6 @@ def release_or_raise() -> None:
         raise KeyboardInterrupt
 
 
-
 def is_interrupt(err: BaseException) -> bool:
     """A Ctrl-C: a KeyboardInterrupt, or one that came while ctypes converted
     the arguments of a foreign call. Z3's Python API converts its objects in
@@ -99,6 +98,7 @@ def noted():
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        _noted = False  # answered by this run; a later budget check outside one must not see it
 
 
 def noting(f):
@@ -111,5 +111,5 @@ def noting(f):
 
 
 def came() -> bool:
-    """Has a Ctrl-C come since the innermost `noted()` began (raised or lost)?"""
+    """Has a Ctrl-C come during the running `noted()` (raised or lost)?"""
     return _noted

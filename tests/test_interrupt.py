@@ -297,3 +297,23 @@ def test_a_ctrl_c_that_python_drops_in_a_del_still_stops_the_z3_engine(argv):
     assert "Exception ignored" in proc.stderr  # the KeyboardInterrupt was indeed lost
     assert proc.returncode == 130, proc.stdout + proc.stderr
     assert "PROVED" not in proc.stdout and "interrupted (Ctrl-C)" in proc.stdout + proc.stderr
+
+
+STALE = textwrap.dedent("""
+    from capmodel import interrupts
+
+    with interrupts.noted():
+        try:
+            interrupts._note_and_raise(None, None)  # what the handler does on a Ctrl-C
+        except KeyboardInterrupt:
+            pass
+        print(interrupts.came())
+    print(interrupts.came())
+""")
+
+
+def test_a_ctrl_c_noted_in_one_run_is_not_seen_after_it():
+    """A library user's Ctrl-C in one check must not stop the next one (as a
+    flag left set would, at its first budget check)."""
+    proc = subprocess.run([sys.executable, "-c", STALE], cwd=ROOT, text=True, capture_output=True, timeout=120)
+    assert proc.stdout.split() == ["True", "False"], proc.stdout + proc.stderr

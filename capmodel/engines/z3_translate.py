@@ -173,7 +173,8 @@ class Translation:
     escape: z3.BoolRef | None = None
     conditions: dict[str, z3.BoolRef] = field(default_factory=dict)  # named, over s
     _steps: dict[tuple[str, int], StepVars] = field(default_factory=dict)
-    _substitutions: dict[tuple[str, int], "Substitution"] = field(default_factory=dict)
+    # id(StepVars) -> (the StepVars, kept so that its id stays its own; its Substitution)
+    _substitutions: dict[int, tuple[StepVars, "Substitution"]] = field(default_factory=dict)
 
     @property
     def lossy(self) -> z3.BoolRef | None:
@@ -207,10 +208,9 @@ class Translation:
 
     def at(self, term: z3.ExprRef, cur: StepVars) -> z3.ExprRef:
         """A template over s, instantiated at one step."""
-        key = ("at", id(cur))
-        if key not in self._substitutions:
-            self._substitutions[key] = Substitution(list(zip(self.s, cur.state)))
-        return self._substitutions[key].apply(term)
+        if id(cur) not in self._substitutions:
+            self._substitutions[id(cur)] = (cur, Substitution(list(zip(self.s, cur.state))))
+        return self._substitutions[id(cur)][1].apply(term)
 
     def step(self, cur: StepVars, nxt: StepVars) -> z3.BoolRef:
         """T(cur, cur.selector, nxt)."""
