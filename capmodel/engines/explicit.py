@@ -12,7 +12,7 @@ import time
 from typing import Callable
 
 from ..ir.model import Model
-from ..ir.pycompile import compile_predicate, compile_successors
+from ..ir.pycompile import compile_predicate, compile_successors, to_python
 from ..trace import build_trace
 from .result import (HOLDS, INCOMPLETE, NOT_REACHED, REACHED, UNREACHABLE, VIOLATED, CheckResult,
                      PropertyResult, Stats)
@@ -41,6 +41,18 @@ def memory_available() -> int | None:
     except (OSError, ValueError, IndexError):
         pass
     return None
+
+
+def _noteworthy(invariants, violated: dict, reachables, reached: dict):
+    """One compiled test of a new state: does it break an invariant not yet
+    broken, or reach a condition not yet reached? Only then is each condition
+    tested on its own (most states are neither); None once nothing is left to
+    find. Made again each time a verdict is found, at most once per condition."""
+    parts = [f"not {to_python(c.expr)}" for k, c in enumerate(invariants) if k not in violated]
+    parts += [to_python(c.expr) for k, c in enumerate(reachables) if k not in reached]
+    if not parts:
+        return None
+    return eval(compile("lambda s: " + " or ".join(parts), "<noteworthy>", "eval"), {})
 
 
 def interrupted_before_search(model: Model, properties: list[str] | None, seconds: float) -> CheckResult:
@@ -100,19 +112,23 @@ def check(model: Model, *, properties: list[str] | None = None, max_states: int 
     bound = None
 
     def examine(sid: int, s) -> None:
+        nonlocal noteworthy
         for k, test in enumerate(inv_tests):
             if k not in violated and not test(s):
                 violated[k] = sid
         for k, test in enumerate(reach_tests):
             if k not in reached and test(s):
                 reached[k] = sid
+        noteworthy = _noteworthy(invariants, violated, model.reachables, reached)
 
     def decided() -> bool:
         # every verdict is known; deadlocks and unfired actions are then left unchecked
         return bool(inv_tests) and len(violated) == len(inv_tests) and len(reached) == len(reach_tests)
 
+    noteworthy = None
     examine(0, init)
     frontier = [0]
+    limit = max_states if max_states is not None else float("inf")
     depth = 0
     last_report = started
     stopped_early = False
@@ -131,18 +147,19 @@ def check(model: Model, *, properties: list[str] | None = None, max_states: int 
                 transitions += len(succ)
                 for a, t in succ:
                     fired[a] = 1
-                    if t in index:
+                    tid = len(states)
+                    if index.setdefault(t, tid) != tid:  # seen before (one hash of t, not two)
                         continue
-                    if max_states is not None and len(states) >= max_states:
+                    if tid >= limit:
+                        del index[t]
                         bound = f"max states {max_states}"  # a new state beyond the bound
                         break
-                    tid = len(states)
-                    index[t] = tid
                     states.append(t)
                     parent.append(sid)
                     via.append(a)
                     nxt.append(tid)
-                    examine(tid, t)
+                    if noteworthy is not None and noteworthy(t):
+                        examine(tid, t)
                 if bound:
                     break
                 if (len(states) & 0x3FFF) < 64:
