@@ -86,6 +86,22 @@ def test_the_generated_lemma_lines_parse_and_prove_the_spec_by_themselves():
     assert all(m.verdict == PROVED for m in again.lemmas)
 
 
+def test_generated_lemma_names_leave_out_the_specs_own_names():
+    """A spec whose own conditions are called gen_1 and gen_2: the generated
+    lemmas are named around them, so that pasting them gives a spec that loads
+    (a name given twice is refused, CAP211)."""
+    text = (ROOT / "specs/cp.cap").read_text()
+    end = text.rindex("}")
+    own = text[:end] + "  invariant gen_1: true\n  reachable gen_2: partitioned\n" + text[end:]
+    model = build_model(load_text(own, "own_names.cap"))
+    z = check_z3(model, max_depth=1, generate=BUDGET)
+    names = [line.split(":")[0].split()[1] for line in z.generated if line.startswith("lemma ")]
+    assert names and not {"gen_1", "gen_2"} & set(names)
+    assert names[0] == "gen_3" and len(set(names)) == len(names)
+    pasted = own[:end] + "".join(f"  {line}\n" for line in z.generated) + own[end:]
+    assert [c.name for c in build_model(load_text(pasted, "pasted.cap")).lemmas] == names
+
+
 VIOLATING = [pytest.param("specs/async.cap", marks=SLOW), pytest.param("specs/sync.cap", marks=SLOW), "specs/split_brain.cap",
              "specs/semisync_timeout.cap", "specs/cp.cap", "specs/ap.cap"]
 

@@ -100,8 +100,7 @@ def generate_lemmas(model: Model, tr: Z.Translation, invariants: list[Condition]
     families: dict[tuple, list[int]] = {}
     for i in needed:
         families.setdefault(candidates[i].family, []).append(i)
-    for n, members in enumerate(families.values(), start=1):
-        name = f"{GENERATED_PREFIX}{n}"
+    for name, members in zip(_fresh_names(model), families.values()):
         expr = X.and_(*[candidates[i].expr for i in members])
         out.lemmas.append(Condition(name, expr, "generated lemma"))
         parts = [_words(model, tr, candidates[i].expr, said) for i in members]
@@ -109,6 +108,14 @@ def generate_lemmas(model: Model, tr: Z.Translation, invariants: list[Condition]
             p if len(parts) == 1 else f"({p})" for p in parts)
     out.seconds = time.perf_counter() - started
     return out
+
+
+def _fresh_names(model: Model):
+    """gen_1, gen_2, ... leaving out every name the spec already gives a
+    property, lemma or reachable condition: pasted into it, the lemmas must
+    not clash with them (the spec would then be refused)."""
+    taken = {c.name for c in model.invariants + model.lemmas + model.reachables}
+    return (name for n in itertools.count(1) if (name := f"{GENERATED_PREFIX}{n}") not in taken)
 
 
 def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out: Generated, said: _Wordings
