@@ -195,12 +195,13 @@ def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sam
         if inductive is None:
             return None
     goals = [k for k, i in enumerate(inductive) if i >= len(candidates)]
+    kept = len(inductive) - len(goals)  # the candidates kept (the properties kept are `goals`)
     if not goals:
-        return len(inductive), 0, []
+        return kept, 0, []
     needed = support(tr, [goods[i] for i in inductive], goals, deadline, logic, facts=facts)
     if needed is None:
         return None
-    return len(inductive), len(goals), [inductive[k] for k in needed if inductive[k] < len(candidates)]
+    return kept, len(goals), [inductive[k] for k in needed if inductive[k] < len(candidates)]
 
 
 # States explored from each counterexample to induction (sync_n4_w3, first
