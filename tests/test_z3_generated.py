@@ -74,6 +74,10 @@ def test_the_generated_lemma_lines_parse_and_prove_the_spec_by_themselves():
     z = check_z3(model, max_depth=1, generate=BUDGET)
     lines = [line for line in z.generated if line.startswith("lemma ")]
     assert lines and len(lines) == len(z.generated)  # every one has a wording
+    # each part said once, and none is `true` (cp.cap printed `gen_6: true`, and gen_1 twice)
+    texts = [line.split(": ", 1)[1] for line in lines]
+    parts = [p for t in texts for p in (t[1:-1].split(") and (") if ") and (" in t else [t])]
+    assert len(parts) == len(set(parts)) and "true" not in parts
     text = path.read_text()
     end = text.rindex("}")
     pasted = text[:end] + "".join(f"  {line}\n" for line in lines) + text[end:]

@@ -47,6 +47,7 @@ class Generated:
     units: int = 0  # Z3 resource units it spent
     steps: int = 0  # Python steps it spent
     provable: int = 0  # properties in the inductive set
+    used: int = 0  # candidates the proof needs (said in `lemmas`, fewer)
     candidates_list: list = field(default_factory=list, repr=False)
 
     @property
@@ -65,7 +66,8 @@ class Generated:
             return (f"lemmas generated: none, the {self.time_left:g} s for generating them (half of what "
                     "--timeout left) ran out " + found)
         sample = f"{self.sample:,} reachable states" + (" (all of them)" if self.sample_complete else "")
-        used = (f"the proof uses {len(self.lemmas)} of them" if self.lemmas else
+        said = f", said in {len(self.lemmas)} lemmas" if len(self.lemmas) != self.used else ""
+        used = (f"the proof uses {self.used} of them{said}" if self.lemmas else
                 "the properties need none of them" if self.provable else
                 "with them no property is inductive (a counterexample to induction says why)")
         share = ""
@@ -97,17 +99,46 @@ def generate_lemmas(model: Model, tr: Z.Translation, invariants: list[Condition]
             out.ran_out = deadline.exhausted or TIME
         return out
     candidates = out.candidates_list
+    out.used = len(needed)
     families: dict[tuple, list[int]] = {}
     for i in needed:
         families.setdefault(candidates[i].family, []).append(i)
-    for name, members in zip(_fresh_names(model), families.values()):
-        expr = X.and_(*[candidates[i].expr for i in members])
-        out.lemmas.append(Condition(name, expr, "generated lemma"))
-        parts = [_words(model, tr, candidates[i].expr, said) for i in members]
-        out.texts[name] = None if None in parts else " and ".join(
-            p if len(parts) == 1 else f"({p})" for p in parts)
+    for name, (members, text) in zip(_fresh_names(model), _worded_once(model, tr, candidates, families, said)):
+        out.lemmas.append(Condition(name, X.and_(*[candidates[i].expr for i in members]), "generated lemma"))
+        out.texts[name] = text
     out.seconds = time.perf_counter() - started
     return out
+
+
+def _worded_once(model, tr, candidates, families: dict[tuple, list[int]], said) -> list[tuple[list[int], str | None]]:
+    """The lemmas to print, one per family of needed candidates: (their
+    candidates, the wording of their conjunction; None if one has none). A
+    part worded as another already said, or as `true` (a clause that holds
+    in every state within the variables' domains: `v == 1` and `v != 0` of a
+    flag are one wording), is said once or not at all: its candidate joins
+    the lemma that says it (or the first), so the lemmas are still the whole
+    proof and their text says exactly as much (sync.cap printed `gen_6: true`
+    and `gen_1` twice)."""
+    lemmas: list[tuple[list[int], list[str] | None]] = []
+    said_by: dict[str, int] = {}  # a part's wording -> the lemma that says it
+    unsaid: list[int] = []  # candidates whose every part is already said, or true
+    for members in families.values():
+        parts = [_words(model, tr, candidates[i].expr, said) for i in members]
+        if None in parts:
+            lemmas.append((list(members), None))
+            continue
+        new = [p for p in dict.fromkeys(parts) if p != "true" and p not in said_by]
+        if not new:
+            unsaid += members
+            continue
+        for p in new:
+            said_by[p] = len(lemmas)
+        lemmas.append((list(members), new))
+    if not lemmas:  # every part was true: one lemma says so
+        return [(unsaid, "true")]
+    lemmas[0][0].extend(unsaid)
+    return [(members, None if parts is None else " and ".join(p if len(parts) == 1 else f"({p})" for p in parts))
+            for members, parts in lemmas]
 
 
 def _fresh_names(model: Model):
