@@ -73,6 +73,26 @@ def test_the_clause_tables_are_the_state_by_state_ones():
     assert known and set(known) <= set(atoms)  # only atoms are tabled: a literal's table is its atom's
 
 
+def test_projections_keep_what_atoms_over_their_variables_say():
+    """An atom over the cone's variables has the same truth table on the
+    projections as on the states (each projection standing for the states
+    it comes from), and Sample.holding agrees with the states one by one."""
+    model = model_of("specs/textbook/raft_majority.cap")
+    states, _ = invgen.explore(model, max_states=5_000)
+    acked = next(c for c in model.invariants if c.name == "no_acked_write_lost")
+    cone = cti_blocking.update_cone(model, [acked.expr])
+    sample = cti_blocking.Sample(states)
+    projected, known = sample.on(cone)
+    assert len(projected) < len(states) and len(set(projected)) == len(projected)
+    atoms = [a for a in invgen.vocabulary(model) if cti_blocking.variables_read(a, set()) <= cone]
+    clauses = [X.or_(X.not_(a), b) for a, b in zip(atoms, atoms[1:])] + atoms
+    holding = sample.holding(clauses, lambda: None)
+    assert holding == [all(map(compile_predicate(c), states)) for c in clauses]
+    assert True in holding and False in holding
+    outside = [a for a in invgen.vocabulary(model) if not cti_blocking.variables_read(a, set()) <= cone]
+    assert outside and set(sample.holding(outside, lambda: None)) == {None}  # not known from the projections
+
+
 def test_the_lifted_variables_decide_the_broken_step():
     """Every state that agrees with a state s on the variables _lifted gives
     takes the same step to a state that breaks the same condition: here s is

@@ -23,7 +23,7 @@ from typing import Callable
 from ..ir import expr as X
 from ..ir.model import Condition, Model
 from ..ir.pycompile import compile_predicate, compile_successors
-from . import cti_blocking, invgen, truth_tables
+from . import cti_blocking, invgen
 from . import z3_translate as Z
 from .budget import INTERRUPTED, TIME, WORK, Deadline, OutOfTime, Work
 from .induction import houdini, support
@@ -156,14 +156,13 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
             # is dropped here, by truth tables, not by Houdini's solver calls
             # (raft_majority's second stage: 1,463 candidates -> 1,232).
             full = None if out.sample_complete else cti_blocking.complete_sample(model, deadline)
-            if full is not None:
-                everything = (1 << len(full[0])) - 1
-                tables_ = truth_tables.clause_tables([c.expr for c in candidates], full[1], full[0], tick)
-                candidates = [c for c, t in zip(candidates, tables_) if t == everything]
+            if full is not None:  # those over the variables blocking projected the states on
+                holding = full.holding([c.expr for c in candidates], tick)
+                candidates = [c for c, h in zip(candidates, holding) if h is not False]
             if best is None:
                 out.candidates = len(candidates)  # for the summary, should time run out
             # every reachable state, where every candidate holds, when they are known
-            everywhere = set(states) if out.sample_complete else None if full is None else set(full[0])
+            everywhere = set(states) if out.sample_complete else None if full is None else set(full.states)
             found = _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, states + deep,
                            everywhere)
         except OutOfTime:
@@ -174,12 +173,10 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
             break
         provable = found[1]
         if best is None or provable > best[2]:
-            best = (candidates, *found, full)  # candidates, inductive, provable, needed, the sample they held on
+            best = (candidates, *found)  # candidates, inductive, provable, needed
         if best[2] == len(props):
             break
-    out.candidates_list, out.inductive, out.provable, needed, full = best
-    if full is not None:  # the summary names the states the candidates held on: every reachable one
-        out.sample, out.sample_complete = len(full[0]), True
+    out.candidates_list, out.inductive, out.provable, needed = best
     out.candidates = len(out.candidates_list)
     return needed
 
