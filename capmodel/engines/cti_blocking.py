@@ -69,8 +69,9 @@ class Sample:
     others set to 0, each projection once) with the truth tables of atoms
     over them: an atom over those variables has the same value in a state and
     in its projection, and there are far fewer projections than states
-    (raft_linearizable: 452,000 states, 12,000 projections on the variables
-    no_acked_write_lost's cone holds; their truth tables took 3.8 s before)."""
+    (raft_linearizable's 452,000 states: 7,254 projections on the 30 of 44
+    variables in no_acked_write_lost's cone, 77,194 on linearizable's 36;
+    raft_majority's 147,594: 30,314 on either property's cone)."""
 
     def __init__(self, states: list[State]) -> None:
         self.states = states
