@@ -142,6 +142,9 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
         tick()
         return _words(model, tr, atom, said) is not None
 
+    # the first stage's inductive set: inductive by itself, so within the
+    # second's (the largest inductive subset of a superset of candidates)
+    settled: set = set()
     best, tables, made_first = None, {}, 0  # truth tables: the second stage's atoms are a superset of the first's
     for stage, sayable in enumerate((wordable, None)):
         try:
@@ -164,7 +167,7 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
             # every reachable state, where every candidate holds, when they are known
             everywhere = set(states) if out.sample_complete else None if full is None else set(full.states)
             found = _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, states + deep,
-                           everywhere)
+                           everywhere, settled)
         except OutOfTime:
             found = None
         if found is None:  # out of time: what the first stage found, if anything
@@ -181,11 +184,13 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
     return needed
 
 
-def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sample=(), everywhere=None
-           ) -> tuple | None:
+def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sample=(), everywhere=None,
+           settled: set | None = None) -> tuple | None:
     """Houdini over the candidates and the properties, then the support of the
     properties it keeps: (inductive, provable, the indices of the candidates
-    the proof needs), or None when time ran out."""
+    the proof needs), or None when time ran out. `settled`: candidates (their
+    expressions) that a former Houdini run found inductive by themselves, to
+    which the ones Houdini keeps here are added."""
     exprs = [c.expr for c in candidates] + [c.expr for c in props]
     deadline.remaining_ms()
     say(f"z3: Houdini over {len(exprs):,} candidates")
@@ -193,10 +198,13 @@ def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sam
     goods = [tr.translator.as_bool(e, f"candidate {stage}.{i}") for i, e in deadline.paced(enumerate(exprs))]
     more_broken = breaks_near(compile_successors(model), invgen.failing_test(exprs), deadline,
                               known=everywhere)
+    settled = set() if settled is None else settled
     inductive = houdini(tr, goods, deadline, logic, facts=facts, more_broken=more_broken,
-                        on_round=lambda r, n: say(f"z3: Houdini round {r}: {n:,} candidates left"))
+                        on_round=lambda r, n: say(f"z3: Houdini round {r}: {n:,} candidates left"),
+                        settled=[i for i, e in enumerate(exprs) if e in settled])
     if inductive is None:
         return None
+    settled.update(exprs[i] for i in inductive)
     if sum(i >= len(candidates) for i in inductive) < len(props):  # too weak: block its CTIs
         inductive = cti_blocking.extend(model, tr, candidates, props, goods, inductive, sample, deadline,
                                         logic, facts, say)
