@@ -142,9 +142,13 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
         tick()
         return _words(model, tr, atom, said) is not None
 
-    # the first stage's inductive set: inductive by itself, so within the
-    # second's (the largest inductive subset of a superset of candidates)
-    settled: set = set()
+    # the first stage's inductive set (expression -> candidate; None for a
+    # property): inductive by itself, so within the largest inductive subset
+    # of any superset of candidates. The second stage's candidates are not
+    # quite a superset of the first's (a pair covering among the atoms a lemma
+    # can word may be a chain through another atom among all of them), so
+    # those missing join them: a superset, which proves at least as much.
+    settled: dict = {}
     best, tables, made_first = None, {}, 0  # truth tables: the second stage's atoms are a superset of the first's
     for stage, sayable in enumerate((wordable, None)):
         try:
@@ -162,6 +166,8 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
             if full is not None:  # those over the variables blocking projected the states on
                 holding = full.holding([c.expr for c in candidates], tick)
                 candidates = [c for c, h in zip(candidates, holding) if h is not False]
+            have = {c.expr for c in candidates}
+            candidates += [c for e, c in settled.items() if c is not None and e not in have]
             if best is None:
                 out.candidates = len(candidates)  # for the summary, should time run out
             # every reachable state, where every candidate holds, when they are known
@@ -185,12 +191,12 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
 
 
 def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sample=(), everywhere=None,
-           settled: set | None = None) -> tuple | None:
+           settled: dict | None = None) -> tuple | None:
     """Houdini over the candidates and the properties, then the support of the
     properties it keeps: (inductive, provable, the indices of the candidates
-    the proof needs), or None when time ran out. `settled`: candidates (their
-    expressions) that a former Houdini run found inductive by themselves, to
-    which the ones Houdini keeps here are added."""
+    the proof needs), or None when time ran out. `settled`: the candidates
+    (expression -> candidate) that a former Houdini run found inductive by
+    themselves, all among these; those Houdini keeps here are added to it."""
     exprs = [c.expr for c in candidates] + [c.expr for c in props]
     deadline.remaining_ms()
     say(f"z3: Houdini over {len(exprs):,} candidates")
@@ -198,13 +204,13 @@ def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sam
     goods = [tr.translator.as_bool(e, f"candidate {stage}.{i}") for i, e in deadline.paced(enumerate(exprs))]
     more_broken = breaks_near(compile_successors(model), invgen.failing_test(exprs), deadline,
                               known=everywhere)
-    settled = set() if settled is None else settled
+    settled = {} if settled is None else settled
     inductive = houdini(tr, goods, deadline, logic, facts=facts, more_broken=more_broken,
                         on_round=lambda r, n: say(f"z3: Houdini round {r}: {n:,} candidates left"),
                         settled=[i for i, e in enumerate(exprs) if e in settled])
     if inductive is None:
         return None
-    settled.update(exprs[i] for i in inductive)
+    settled.update((exprs[i], candidates[i] if i < len(candidates) else None) for i in inductive)
     if sum(i >= len(candidates) for i in inductive) < len(props):  # too weak: block its CTIs
         inductive = cti_blocking.extend(model, tr, candidates, props, goods, inductive, sample, deadline,
                                         logic, facts, say)
