@@ -170,7 +170,7 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
             candidates += [c for e, c in settled.items() if c is not None and e not in have]
             if best is None:
                 out.candidates = len(candidates)  # for the summary, should time run out
-            # every reachable state, where every candidate holds, when they are known
+            # every reachable state, when they are known: where the candidates were filtered
             everywhere = set(states) if out.sample_complete else None if full is None else set(full.states)
             found = _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, states + deep,
                            everywhere, settled)
@@ -240,9 +240,11 @@ def breaks_near(successors, failing, deadline: Deadline, limit: int = NEAR_STATE
     inductive subset M, and so does every state reachable from s (M is
     inductive); a candidate false in one of them is not in M. Each such state
     is one answer Z3 would otherwise give, for a solver query each.
-    `known`: every reachable state, when every candidate holds in each (a set
-    closed under steps): nothing breaks there or past there, so such states
-    are not explored (raft_majority: 147,594 of them)."""
+    `known`: states not to explore: every reachable state, when they are all
+    known (a set closed under steps), where the candidates were filtered
+    (those over the projected variables, or all of them on a complete
+    sample), so few break there (raft_majority: 147,594 of them). Skipping a
+    state only leaves what it would drop to Z3: it never keeps a candidate."""
     explored: set = set()
     known = known or ()
 
