@@ -63,6 +63,97 @@ def test_a_cube_holds_in_its_state_and_in_no_sampled_one():
     assert blocker.cube(states[-1], "simple") is None  # a reachable state is never blocked
 
 
+def test_the_clause_tables_are_the_state_by_state_ones():
+    model = model_of("specs/sync.cap")
+    states, _ = invgen.explore(model, max_states=2_000)
+    atoms = invgen.vocabulary(model)[:40]
+    clauses = [*atoms, *[X.not_(a) for a in atoms], *[X.or_(X.not_(a), b) for a, b in zip(atoms, atoms[1:])]]
+    known: dict = {}
+    assert truth_tables.clause_tables(clauses, known, states) == truth_tables.by_state(clauses, states)
+    assert known and set(known) <= set(atoms)  # only atoms are tabled: a literal's table is its atom's
+
+
+def test_projections_keep_what_atoms_over_their_variables_say():
+    """An atom over the cone's variables has the same truth table on the
+    projections as on the states (each projection standing for the states
+    it comes from), and Sample.holding agrees with the states one by one."""
+    model = model_of("specs/textbook/raft_majority.cap")
+    states, _ = invgen.explore(model, max_states=5_000)
+    acked = next(c for c in model.invariants if c.name == "no_acked_write_lost")
+    cone = cti_blocking.update_cone(model, [acked.expr])
+    sample = cti_blocking.Sample(states)
+    projected, known = sample.on(cone)
+    assert len(projected) < len(states) and len(set(projected)) == len(projected)
+    atoms = [a for a in invgen.vocabulary(model) if cti_blocking.variables_read(a, set()) <= cone]
+    clauses = [X.or_(X.not_(a), b) for a, b in zip(atoms, atoms[1:])] + atoms
+    holding = sample.holding(clauses, lambda: None)
+    assert holding == [all(map(compile_predicate(c), states)) for c in clauses]
+    assert True in holding and False in holding
+    outside = [a for a in invgen.vocabulary(model) if not cti_blocking.variables_read(a, set()) <= cone]
+    assert outside and set(sample.holding(outside, lambda: None)) == {None}  # not known from the projections
+
+
+def test_the_lifted_variables_decide_the_broken_step():
+    """Every state that agrees with a state s on the variables _lifted gives
+    takes the same step to a state that breaks the same condition: here s is
+    reachable, the step one of its own, the condition one that the step's
+    next state breaks, and the other states are s with every other variable
+    changed."""
+    model = model_of("specs/textbook/raft_majority.cap")
+    states, _ = invgen.explore(model, max_states=300)
+    atoms = invgen.vocabulary(model)
+    instances = model.instances()
+    checked = 0
+    for s in states[::10]:
+        for k, inst in enumerate(instances):
+            if not compile_predicate(inst.guard)(s):
+                continue
+            t = list(s)
+            for index, value in inst.updates:
+                t[index] = compile_predicate(value)(s)
+            broken = next((a for a in atoms if not compile_predicate(a)(tuple(t))), None)
+            if broken is None:
+                continue
+            need = cti_blocking._lifted(inst, [cti_blocking.variables_read(broken, set())], [0])
+            assert cti_blocking.variables_read(broken, set()) <= need
+            for shift in (1, 2):
+                other = tuple(v if i in need else (v + shift) % model.variables[i].size
+                              for i, v in enumerate(s))
+                assert compile_predicate(inst.guard)(other)
+                after = list(other)
+                for index, value in inst.updates:
+                    after[index] = compile_predicate(value)(other)
+                assert not compile_predicate(broken)(tuple(after))
+                checked += 1
+    assert checked > 20
+
+
+def test_a_cube_takes_the_relevant_variables_first():
+    """With `relevant` variables on which the state alone is unlike every
+    sampled state, the cube reads only those (without, the simplest atoms of
+    any variable come first)."""
+    model = model_of("specs/sync.cap")
+    states, complete = invgen.explore(model)
+    assert complete
+    blocker = cti_blocking.Blocker(invgen.vocabulary(model), states, lambda: None)
+    n = len(model.variables)
+    seen = 0
+    for shift in range(1, 6):
+        state = tuple((v + shift) % var.size for v, var in zip(model.initial_state, model.variables))
+        if state in blocker.reachable:
+            continue
+        relevant = set(range(n))  # narrowed while no sampled state agrees with the state on it
+        for i in range(n):
+            if not any(all(r[j] == state[j] for j in relevant - {i}) for r in states):
+                relevant.discard(i)
+        cube = blocker.cube(state, "simple", relevant)
+        assert cube is not None and all(compile_predicate(a)(state) for a in cube)
+        assert set().union(*[cti_blocking.variables_read(a, set()) for a in cube]) <= relevant
+        assert not any(map(compile_predicate(X.and_(*cube)), states))
+        seen += 1
+    assert seen
+
+
 def test_the_update_cone_leaves_out_what_only_reads_change():
     model = model_of("specs/textbook/raft_majority.cap")
     acked = next(c for c in model.invariants if c.name == "no_acked_write_lost")

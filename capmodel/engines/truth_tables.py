@@ -86,6 +86,32 @@ def tables(atoms: list[Expr], states: list[State], tick=lambda: None) -> list[in
     return out
 
 
+def clause_tables(exprs: list[Expr], known: dict, states: list[State], tick=lambda: None) -> list[int]:
+    """The truth table of each literal or clause (`or` of literals) over the
+    states, from the tables of their atoms in `known` (atom -> table over
+    these same states), which it fills with those it lacks, in one pass."""
+    everything = (1 << len(states)) - 1
+    split = [[(x, _atom(x)) for x in (e.args if e.op == "or" else (e,))] for e in exprs]
+    missing = list(dict.fromkeys(a for parts in split for _, a in parts if a not in known))
+    known.update(zip(missing, tables(missing, states, tick)))
+    out = []
+    for parts in split:
+        table = 0
+        for x, a in parts:
+            table |= known[a] if x is a else everything ^ known[a]
+        out.append(table)
+    return out
+
+
+def _atom(lit: Expr) -> Expr:
+    """The atom of a literal: `not a` and `x != y` are its negation's."""
+    if lit.op == "not":
+        return lit.args[0]
+    if lit.op == "ne":
+        return Expr("eq", lit.args, lit.type)
+    return lit
+
+
 class _Row:
     """A state that knows only some variables' values (all an atom reads)."""
 

@@ -180,16 +180,38 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
         tick()
         return _words(model, tr, atom, said) is not None
 
-    best, tables = None, {}  # truth tables: the second stage's atoms are a superset of the first's
+    # the first stage's inductive set (expression -> candidate; None for a
+    # property): inductive by itself, so within the largest inductive subset
+    # of any superset of candidates. The second stage's candidates are not
+    # quite a superset of the first's (a pair covering among the atoms a lemma
+    # can word may be a chain through another atom among all of them), so
+    # those missing join them: a superset, which proves at least as much.
+    settled: dict = {}
+    best, tables, made_first = None, {}, 0  # truth tables: the second stage's atoms are a superset of the first's
     for stage, sayable in enumerate((wordable, None)):
         try:
             made = invgen.generate(model, states, tick, sayable=sayable, tables=tables)
             candidates = invgen.survivors(made, deep, tick)
-            if best is not None and len(candidates) == len(best[0]):
+            if best is not None and len(made) == made_first:
                 break  # every atom has a wording: the same candidates again
+            made_first = len(made)
+            # When the first stage's blocking explored every reachable state, a
+            # candidate false in one of them is not in the largest inductive
+            # subset (whose members hold wherever the initial state leads): it
+            # is dropped here, by truth tables, not by Houdini's solver calls
+            # (raft_majority's second stage: 1,463 candidates -> 1,232).
+            full = None if out.sample_complete else cti_blocking.complete_sample(model, deadline)
+            if full is not None:  # those over the variables blocking projected the states on
+                holding = full.holding([c.expr for c in candidates], tick)
+                candidates = [c for c, h in zip(candidates, holding) if h is not False]
+            have = {c.expr for c in candidates}
+            candidates += [c for e, c in settled.items() if c is not None and e not in have]
             if best is None:
                 out.candidates = len(candidates)  # for the summary, should time run out
-            found = _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, states + deep)
+            # every reachable state, when they are known: where the candidates were filtered
+            everywhere = set(states) if out.sample_complete else None if full is None else set(full.states)
+            found = _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, states + deep,
+                           everywhere, settled)
         except OutOfTime:
             found = None
         if found is None:  # out of time: what the first stage found, if anything
@@ -206,20 +228,27 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
     return needed
 
 
-def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sample=()) -> tuple | None:
+def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sample=(), everywhere=None,
+           settled: dict | None = None) -> tuple | None:
     """Houdini over the candidates and the properties, then the support of the
     properties it keeps: (inductive, provable, the indices of the candidates
-    the proof needs), or None when time ran out."""
+    the proof needs), or None when time ran out. `settled`: the candidates
+    (expression -> candidate) that a former Houdini run found inductive by
+    themselves, all among these; those Houdini keeps here are added to it."""
     exprs = [c.expr for c in candidates] + [c.expr for c in props]
     deadline.remaining_ms()
     say(f"z3: Houdini over {len(exprs):,} candidates")
     # hundreds of translations: the budget counts them too
     goods = [tr.translator.as_bool(e, f"candidate {stage}.{i}") for i, e in deadline.paced(enumerate(exprs))]
-    more_broken = breaks_near(compile_successors(model), invgen.failing_test(exprs), deadline)
+    more_broken = breaks_near(compile_successors(model), invgen.failing_test(exprs), deadline,
+                              known=everywhere)
+    settled = {} if settled is None else settled
     inductive = houdini(tr, goods, deadline, logic, facts=facts, more_broken=more_broken,
-                        on_round=lambda r, n: say(f"z3: Houdini round {r}: {n:,} candidates left"))
+                        on_round=lambda r, n: say(f"z3: Houdini round {r}: {n:,} candidates left"),
+                        settled=[i for i, e in enumerate(exprs) if e in settled])
     if inductive is None:
         return None
+    settled.update((exprs[i], candidates[i] if i < len(candidates) else None) for i in inductive)
     if sum(i >= len(candidates) for i in inductive) < len(props):  # too weak: block its CTIs
         inductive = cti_blocking.extend(model, tr, candidates, props, goods, inductive, sample, deadline,
                                         logic, facts, say)
@@ -242,15 +271,21 @@ def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sam
 NEAR_STATES = 100
 
 
-def breaks_near(successors, failing, deadline: Deadline, limit: int = NEAR_STATES):
+def breaks_near(successors, failing, deadline: Deadline, limit: int = NEAR_STATES, known=None):
     """Houdini's `more_broken`: the candidates false in some state reachable
     from a counterexample to induction's first state s (breadth first, at most
     `limit` states from each, each state explored once per run). Sound to drop:
     s satisfies every candidate still held, so it satisfies the largest
     inductive subset M, and so does every state reachable from s (M is
     inductive); a candidate false in one of them is not in M. Each such state
-    is one answer Z3 would otherwise give, for a solver query each."""
+    is one answer Z3 would otherwise give, for a solver query each.
+    `known`: states not to explore: every reachable state, when they are all
+    known (a set closed under steps), where the candidates were filtered
+    (those over the projected variables, or all of them on a complete
+    sample), so few break there (raft_majority: 147,594 of them). Skipping a
+    state only leaves what it would drop to Z3: it never keeps a candidate."""
     explored: set = set()
+    known = known or ()
 
     def more_broken(start, live) -> set[int]:
         out: set[int] = set()
@@ -258,7 +293,7 @@ def breaks_near(successors, failing, deadline: Deadline, limit: int = NEAR_STATE
         while frontier and n < limit:
             nxt = []
             for s in frontier:
-                if s in explored:
+                if s in explored or s in known:
                     continue
                 explored.add(s)
                 n += 1
