@@ -38,7 +38,7 @@ def test_reductions_keep_verdicts_and_real_traces(path, prop):
     model, and every trace replays on the full model (every variable in it)."""
     model, full = plain_search(str(ROOT / path))  # every property: the same graph, the same traces
     expected = [row for row in summary(full) if row[0] == prop or row[0] in {r.name for r in full.reachables}]
-    for symmetry in (False, True):
+    for symmetry in (True, False):
         reduced = search.check(model, properties=[prop], stop_when_decided=False, symmetry=symmetry,
                                compiled=False)
         assert summary(reduced) == expected
@@ -51,6 +51,8 @@ def test_reductions_keep_verdicts_and_real_traces(path, prop):
             if p.trace is not None:
                 states = replay(model, p.trace)
                 assert len(states[-1]) == len(model.variables)
+        if reduced.stats.symmetry_order == 1:
+            break  # no interchangeable nodes: the search without symmetry would be this one again
 
 
 def test_cone_leaves_out_only_what_no_checked_property_reads():
