@@ -11,8 +11,9 @@ import os
 import time
 from typing import Callable
 
+from ..ir import expr as X
 from ..ir.model import Model
-from ..ir.pycompile import compile_predicate, compile_successors, to_python
+from ..ir.pycompile import compile_predicate, compile_successors
 from ..trace import build_trace
 from .result import (HOLDS, INCOMPLETE, NOT_REACHED, REACHED, UNREACHABLE, VIOLATED, CheckResult,
                      PropertyResult, Stats)
@@ -48,11 +49,9 @@ def _noteworthy(invariants, violated: dict, reachables, reached: dict):
     broken, or reach a condition not yet reached? Only then is each condition
     tested on its own (most states are neither); None once nothing is left to
     find. Made again each time a verdict is found, at most once per condition."""
-    parts = [f"not {to_python(c.expr)}" for k, c in enumerate(invariants) if k not in violated]
-    parts += [to_python(c.expr) for k, c in enumerate(reachables) if k not in reached]
-    if not parts:
-        return None
-    return eval(compile("lambda s: " + " or ".join(parts), "<noteworthy>", "eval"), {})
+    parts = [X.not_(c.expr) for k, c in enumerate(invariants) if k not in violated]
+    parts += [c.expr for k, c in enumerate(reachables) if k not in reached]
+    return compile_predicate(X.or_(*parts)) if parts else None
 
 
 def interrupted_before_search(model: Model, properties: list[str] | None, seconds: float) -> CheckResult:

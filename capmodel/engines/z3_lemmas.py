@@ -117,8 +117,8 @@ def _worded_once(model, tr, candidates, families: dict[tuple, list[int]], said) 
     in every state within the variables' domains: `v == 1` and `v != 0` of a
     flag are one wording), is said once or not at all: its candidate joins
     the lemma that says it (or the first), so the lemmas are still the whole
-    proof and their text says exactly as much (sync.cap printed `gen_6: true`
-    and `gen_1` twice)."""
+    proof and their text says exactly as much (cp.cap printed `gen_6: true`,
+    and gen_1's text twice)."""
     lemmas: list[tuple[list[int], list[str] | None]] = []
     said_by: dict[str, int] = {}  # a part's wording -> the lemma that says it
     unsaid: list[int] = []  # candidates whose every part is already said, or true
