@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import signal
+import sys
 import threading
 from contextlib import contextmanager
 
@@ -85,6 +86,10 @@ def noted():
     full CI run saw a Ctrl-C at 6 s of the 7-node proof not answered in 120 s).
     The engine's budget checks (engines/budget.py) ask `came()`, so a Ctrl-C
     lost that way still stops the run, as one Z3 catches inside a check does.
+    Python would also print that dropped interrupt, traceback and all, on
+    stderr ("Exception ignored in ..."): a run stopped by the user must show
+    no traceback, so the unraisable-exception hook leaves out an interrupt
+    (and passes anything else on to the hook it replaced).
     Only Python's own handler is replaced, and only in the main thread (a
     SIGINT the parent ignored stays ignored; one held by `hold` stays held)."""
     global _noted
@@ -93,11 +98,19 @@ def noted():
         yield
         return
     _noted = False
+    before = sys.unraisablehook
+
+    def unraisable(u) -> None:
+        if not is_interrupt(u.exc_value):  # an interrupt dropped here is noted: came() says so
+            before(u)
+
     signal.signal(signal.SIGINT, _note_and_raise)
+    sys.unraisablehook = unraisable
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.unraisablehook = before
         _noted = False  # answered by this run; a later budget check outside one must not see it
 
 
