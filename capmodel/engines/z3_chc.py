@@ -29,6 +29,7 @@ import z3
 from .. import interrupts
 from ..ir.model import Condition, Model
 from .z3_translate import StepVars, Translation, is_ctrl_c, translate
+from . import z3_eval
 
 PROVED, VIOLATED, UNKNOWN, CHECK_FAILED = "proved", "violated", "unknown", "check failed"
 APIS = ("horn", "fixedpoint")
@@ -403,6 +404,9 @@ class _Renderer:
         # time of wording mysql_semisync_after_sync's 225 generated lemmas).
         # The term is kept so that its id stays its own while this renderer lives.
         self._reads: dict[int, tuple[z3.ExprRef, frozenset[int]]] = {}
+        # term id -> (the term, its Python closure or None): a leaf's truth on
+        # every valuation of its variables, without asking Z3 each time
+        self._closures: dict[int, tuple] = {}
 
     def symbols(self, f: z3.ExprRef) -> list[int]:
         """The indices of the state variables f reads, sorted."""
@@ -430,6 +434,12 @@ class _Renderer:
         return reads[f.get_id()][1]
 
     def truth(self, g, assignment: dict[int, int]) -> bool | None:
+        key = g.get_id()
+        if key not in self._closures:  # the term kept with it, so that its id stays its own
+            self._closures[key] = (g, z3_eval.compile_term(g, self.index))
+        run = self._closures[key][1]
+        if run is not None and self._symbols(g) <= assignment.keys():
+            return bool(run(assignment))
         s = self.s
         r = z3.simplify(z3.substitute(g, *[(s[i], z3.BitVecVal(k, s[i].size(), s[i].ctx)) for i, k in assignment.items()]))
         return True if z3.is_true(r) else False if z3.is_false(r) else None

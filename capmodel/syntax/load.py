@@ -112,8 +112,9 @@ def load_chain(path: str) -> list[ast.Spec]:
     return guard(lambda: _chain(path, {})[0], path)
 
 
-def load_spec(path: str) -> SystemConfig:
+def load_spec(path: str | os.PathLike) -> SystemConfig:
     """Read, parse, resolve `extends`, validate. Raises SpecError only."""
+    path = os.fspath(path)  # a Path is named in messages as the text it stands for
 
     def run() -> SystemConfig:
         chain, sources = _chain(path, {})
