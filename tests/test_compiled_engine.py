@@ -291,3 +291,30 @@ def test_no_text_of_the_spec_reaches_the_c_source():
     texts |= {inst.name for inst in model.instances() if inst.args}
     texts |= {c.description for c in model.invariants + model.reachables if c.description}
     assert not [t for t in texts if t in source]
+
+
+@pytest.mark.parametrize("name, bound", [("semisync.cap", 10_000), ("semisync.cap", 500), ("ap.cap", 10_000)])
+def test_reachable_states_in_c_are_the_python_searchs_in_its_order(name, bound, monkeypatch):
+    """Lemma generation's sample of every reachable state (invgen.explore_all)
+    from C: the states the Python search lists, in the same order, whether the
+    bound cuts the search or not (and unpacked across several chunks)."""
+    from capmodel.engines import invgen
+
+    monkeypatch.setattr(compiled, "DUMP_CHUNK", 97)
+    model = dataclasses.replace(build_model(load_spec(SPECS[0].parent / name)), reachables=[])
+    expected = invgen.explore(model, bound)
+    assert compiled.reachable_states(model, bound) == expected
+    assert invgen.explore_all(model, bound) == expected
+    assert expected[1] == (bound == 10_000)  # both kinds: the whole space, and a cut one
+
+
+def test_lemma_generation_explores_in_python_when_c_cannot_run_the_model(monkeypatch):
+    from capmodel.engines import invgen
+
+    model = dataclasses.replace(build_model(load_spec(SPECS[0].parent / "ap.cap")), reachables=[])
+
+    def refuse(*_a, **_k):
+        raise compiled.CompileError("no compiler here")
+
+    monkeypatch.setattr(compiled, "reachable_states", refuse)
+    assert invgen.explore_all(model, 10_000) == invgen.explore(model, 10_000)

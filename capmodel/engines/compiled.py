@@ -22,6 +22,7 @@ import ctypes
 import hashlib
 import os
 import shutil
+import struct
 import time
 from pathlib import Path
 
@@ -94,6 +95,7 @@ class Library:
             "cm_verdicts": (None, [ctypes.c_void_p, i32p, i32p, u8p]),
             "cm_path": (ctypes.c_int64, [ctypes.c_void_p, ctypes.c_int32, i32p, i32p, ctypes.c_int64]),
             "cm_state": (None, [ctypes.c_void_p, ctypes.c_int32, i64p]),
+            "cm_states": (None, [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, i64p]),
             "cm_free": (None, [ctypes.c_void_p]),
         }
         for name, (restype, argtypes) in signatures.items():
@@ -278,6 +280,42 @@ class _Search:
         ids, vias = (ctypes.c_int32 * room)(), (ctypes.c_int32 * room)()
         n = self.lib.cm_path(self.ctx, sid, ids, vias, room)
         return [(vias[k], self.state(ids[k])) for k in range(n - 1, -1, -1)]
+
+
+# states unpacked from C at a time (a buffer of this many times the variables)
+DUMP_CHUNK = 65_536
+
+
+def reachable_states(model: Model, max_states: int, tick=lambda: None) -> tuple[list[State], bool]:
+    """invgen.explore in C: the reachable states, breadth first, at most
+    max_states, and whether that is all of them (the same set as the Python
+    search's when it is all; one thread, so the same order on every run).
+    `tick` is called between slices of the search (a deadline's check, which
+    raises to stop it). Raises CompileError or Unsupported as check does."""
+    library = build(model)
+    n_conditions = len(model.invariants) + len(model.lemmas)
+    search = _Search(library, model.initial_state, max_states, None, False, [False] * n_conditions, 1)
+    try:
+        while search.lib.cm_run(search.ctx, SLICE) != FINISHED:
+            tick()
+        count, _, _, stop = search.info()[:4]
+        if stop == STOP_DOMAIN:
+            raise Unsupported("a value does not fit its variable's bits (outside its domain)")
+        if stop == STOP_NOMEM:
+            raise MemoryError(f"the compiled engine ran out of memory after {count:,} states")
+        stride, n = max(1, library.n_vars), library.n_vars
+        row = struct.Struct(f"{stride}q")
+        states: list[State] = []
+        for first in range(0, count, DUMP_CHUNK):
+            tick()
+            size = min(DUMP_CHUNK, count - first)
+            buffer = (ctypes.c_int64 * (size * stride))()
+            search.lib.cm_states(search.ctx, first, size, buffer)
+            rows = row.iter_unpack(memoryview(buffer).cast("B"))
+            states.extend(rows if stride == n else (r[:n] for r in rows))
+        return states, stop == STOP_NONE
+    finally:
+        search.close()
 
 
 def _drive(search: _Search, started: float, progress, max_memory: int | None) -> bool:

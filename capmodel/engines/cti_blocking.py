@@ -323,7 +323,7 @@ def extend(model: Model, tr: Translation, candidates: list[Candidate], props: li
         # (raft_linearizable: 600 states blocked in 100 s with 50,000 states
         # and walks, no proof; 224 and both properties proved with all 452,000).
         if _explored[0] is not model or _explored[1] is not deadline:  # the second stage asks again
-            more, complete = invgen.explore(model, BLOCKING_SAMPLE, deadline.remaining_ms)
+            more, complete = invgen.explore_all(model, BLOCKING_SAMPLE, deadline.remaining_ms)
             _explored[:] = [model, deadline, Sample(more) if complete else None]
         if _explored[2] is not None:
             sample = _explored[2]

@@ -239,6 +239,27 @@ def explore(model: Model, max_states: int = DEFAULT_SAMPLE, tick=_never) -> tupl
     return list(seen), True
 
 
+# Up to this many action instances the C search (engines/compiled.py), compiler
+# run included, explores a large state space faster than the Python one:
+# raft_linearizable (112 instances, 452,000 states) 0.5 s to compile and 0.5 s
+# to search and unpack, against 2.5 s in Python; sync at 7 nodes x 6 writes
+# (512 instances) 11.3 s to compile, against 7.0 s in Python for 500,000 states.
+COMPILED_UP_TO = 200
+
+
+def explore_all(model: Model, max_states: int, tick=_never) -> tuple[list[State], bool]:
+    """explore(), in C where that is quicker and a compiler is at hand: the
+    same states in the same order (compiled.reachable_states)."""
+    from . import compiled  # here: only a search this large needs it
+
+    if len(model.instances()) <= COMPILED_UP_TO and compiled.available() is None:
+        try:
+            return compiled.reachable_states(model, max_states, tick)
+        except (compiled.CompileError, compiled.Unsupported, MemoryError):
+            pass  # the Python search can run whatever C cannot
+    return explore(model, max_states, tick)
+
+
 WALKS, WALK_DEPTH = 400, 60  # random walks that add deep states to a sample that is not complete
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from .expr import BOOL, Expr
 from .model import Model
 
-ABI = 1  # bumped when the exported C interface changes
+ABI = 2  # bumped when the exported C interface changes
 MAX_CONST = 1 << 62
 CHUNK = 16  # action instances per generated function
 TABLE_BITS = 10  # bit maps of masks up to this width become lookup tables
@@ -890,4 +890,9 @@ int64_t cm_path(const cm_ctx *c, int32_t id, int32_t *ids, int32_t *vias, int64_
 }
 
 void cm_state(const cm_ctx *c, int32_t id, int64_t *out) { cm_unpack_all(c->store + (int64_t)id * NW, out); }
+
+/* states first .. first+count-1, one after the other (NV values each) */
+void cm_states(const cm_ctx *c, int64_t first, int64_t count, int64_t *out) {
+    for (int64_t k = 0; k < count; k++) cm_unpack_all(c->store + (first + k) * NW, out + k * NV);
+}
 """
