@@ -32,14 +32,13 @@ one lemma per family, the conjunction of the members the proof used.
 """
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 from ..ir import expr as X
 from ..ir.cone import variables_read
 from ..ir.expr import BOOL, Expr, subterms
 from ..ir.model import Model, State
-from ..ir.pycompile import compile_predicate, compile_successors, to_python
+from ..ir.pycompile import compile_successors, to_python
 from . import truth_tables
 from .invgen_member_sets import member_set_vocabulary, owner_pairs
 from .invgen_places import places_vocabulary
