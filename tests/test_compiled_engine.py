@@ -318,3 +318,17 @@ def test_lemma_generation_explores_in_python_when_c_cannot_run_the_model(monkeyp
 
     monkeypatch.setattr(compiled, "reachable_states", refuse)
     assert invgen.explore_all(model, 10_000) == invgen.explore(model, 10_000)
+
+
+def test_reachable_states_count_the_same_budget_steps_however_long_the_search_takes(monkeypatch):
+    """The work budget's steps must not depend on the machine's load: the
+    search's slices of time (many on a slow machine) count none."""
+    model = dataclasses.replace(build_model(load_spec(SPECS[0].parent / "semisync.cap")), reachables=[])
+    monkeypatch.setattr(compiled, "DUMP_CHUNK", 97)
+    counts = []
+    for slice_seconds in (compiled.SLICE, 1e-7):
+        monkeypatch.setattr(compiled, "SLICE", slice_seconds)
+        ticks = []
+        states, complete = compiled.reachable_states(model, 10_000, lambda: ticks.append(1))
+        counts.append(len(ticks))
+    assert counts[0] == counts[1] == 1 + -(-len(states) // 97)

@@ -288,16 +288,21 @@ DUMP_CHUNK = 65_536
 
 def reachable_states(model: Model, max_states: int, tick=lambda: None) -> tuple[list[State], bool]:
     """invgen.explore in C: the reachable states, breadth first, at most
-    max_states, and whether that is all of them (the same set as the Python
-    search's when it is all; one thread, so the same order on every run).
-    `tick` is called between slices of the search (a deadline's check, which
-    raises to stop it). Raises CompileError or Unsupported as check does."""
+    max_states, and whether that is all of them (the same states in the same
+    order as the Python search's; one thread). `tick` (a deadline's check,
+    which raises to stop it, and counts a step of a work budget) is called
+    before the search and once per chunk of states unpacked: points that are
+    the same in every run, unlike the search's slices of time, so the steps
+    counted do not depend on the machine's load. A Ctrl-C between slices
+    raises KeyboardInterrupt as anywhere in Python, and the search is bounded
+    by max_states. Raises CompileError or Unsupported as check does."""
     library = build(model)
     n_conditions = len(model.invariants) + len(model.lemmas)
     search = _Search(library, model.initial_state, max_states, None, False, [False] * n_conditions, 1)
     try:
+        tick()
         while search.lib.cm_run(search.ctx, SLICE) != FINISHED:
-            tick()
+            pass
         count, _, _, stop = search.info()[:4]
         if stop == STOP_DOMAIN:
             raise Unsupported("a value does not fit its variable's bits (outside its domain)")
@@ -307,7 +312,7 @@ def reachable_states(model: Model, max_states: int, tick=lambda: None) -> tuple[
         row = struct.Struct(f"{stride}q")
         states: list[State] = []
         for first in range(0, count, DUMP_CHUNK):
-            tick()
+            pass
             size = min(DUMP_CHUNK, count - first)
             buffer = (ctypes.c_int64 * (size * stride))()
             search.lib.cm_states(search.ctx, first, size, buffer)
