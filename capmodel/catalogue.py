@@ -141,6 +141,8 @@ ATTRIBUTES: dict[str, dict[str, tuple[str | None, str, str]]] = {
         "unanswered": (None, "bool", "the client never got an answer"),
         "node": (None, "node", "the node the write was sent to"),
         "client": (None, "int", "the client that sent it (1-based)"),
+        "term": (None, "int", "the term in which its node accepted it (0 until then, and without elections "
+                              "or promote_most_up_to_date, which compare logs by it)"),
     },
     "read": {
         "issued": (None, "bool", "the client has sent the read"),

@@ -38,3 +38,28 @@ def test_lemma_body_must_be_a_condition_and_names_unique():
     with pytest.raises(SpecError) as err:
         load_text(SPEC.replace("lemma wrong", "invariant acked_on_live_nodes"), "s.cap")
     assert "CAP211" in err.value.codes
+
+
+def _with(path: str, lines: str):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / path).read_text()
+    end = text.rindex("}")
+    return build_model(load_text(text[:end] + lines + text[end:], path))
+
+
+def test_a_writes_term_is_the_term_its_node_accepted_it_in():
+    """`w.term` (the generated Raft lemmas word a write's term by it): never
+    above the highest term, reached above 0 once a master elected later takes
+    a write; always 0 where nothing compares logs by term."""
+    raft = _with("specs/textbook/raft_majority.cap",
+                 "  lemma write_terms_issued: forall w in writes: w.term <= term\n"
+                 "  reachable a_write_in_a_later_term: exists w in writes: w.term > 0\n")
+    result = explicit.check(raft, stop_when_decided=False)
+    assert {p.name: p.verdict for p in result.properties}["write_terms_issued"] == "holds"
+    later = next(r for r in result.reachables if r.name == "a_write_in_a_later_term")
+    assert later.verdict == "reached"
+    replay(raft, later.trace)
+    for path in ("specs/systems/cassandra_quorum.cap", "specs/async.cap"):
+        model = _with(path, "  reachable a_term: exists w in writes: w.term > 0\n")
+        assert explicit.check(model, stop_when_decided=False).reachables[-1].verdict == "unreachable", path

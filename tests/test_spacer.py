@@ -215,7 +215,7 @@ RICH = """system rich {
   nodes a, b, c
   replication semi_sync 1
   reads any_node
-  failover promote_any fencing
+  failover promote_most_up_to_date fencing
   faults { crashes 1  partitions 1 }
   workload { writes 2  reads 1  clients 2 }
 }
@@ -250,5 +250,5 @@ def test_every_value_set_rendered_in_the_spec_language_compiles_to_itself():
     said = " ".join(text for _, text in cases)
     for attribute in ("up", "crashed", "is_master", "is_fenced", "has(w2)", "acked(w1)", "saw(w2)", "source ==",
                       "primary ==", "term", "crashes", "partitions", "cut_from", "partitioned", "length", "seen", "issued", "pending", "acked",
-                      "failed", "unanswered", "ok", "node ==", "client =="):
+                      "failed", "unanswered", "ok", "node ==", "client ==", "w1.term", "w2.term"):
         assert attribute in said, attribute

@@ -349,8 +349,8 @@ def _value_set(model: Model, index: int, values: set[int]) -> str | None:
         return _statuses(who, values, _WRITE_STATUS if who.startswith("w") else _READ_STATUS)
     if kind == "primary":
         return _one_of(values, v.size, lambda k: f"primary == {node(k)}" if node(k) else None)
-    if kind == "term" and who:  # a node's term; a write's term has no spec-language attribute
-        if who not in nodes:
+    if kind == "term" and who:  # a node's term, or the term a write was accepted in
+        if who not in nodes and not re.fullmatch(r"w[1-9][0-9]*", who):
             return None
         x = f"{who}.term"
         return _interval(x, values, v.size) or _one_of(values, v.size, lambda k: f"{x} == {k}")

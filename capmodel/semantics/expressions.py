@@ -136,6 +136,7 @@ class ExpressionCompiler:
                 "unanswered": lambda: X.or_(X.eq(s, X.const(W_LOST_DOWN)), X.eq(s, X.const(W_TIMED_OUT))),
                 "node": lambda: Ref("node", st.wnode[k]),
                 "client": lambda: X.add(st.wclient[k], X.const(1)),
+                "term": lambda: st.wterm[k] if st.wterm is not None else X.const(0),
             }[name]()
         s = st.rstatus[k]
         if name == "saw":

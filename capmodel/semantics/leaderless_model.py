@@ -28,7 +28,7 @@ class LeaderlessCompiler(ExpressionCompiler):
             return X.FALSE
         if kind == "node" and name == "source":
             return Ref("node", X.const(k))
-        if kind == "node" and name == "term":
+        if name == "term" and kind in ("node", "write"):  # no terms without a master
             return X.const(0)
         return super()._attr(kind, k, name, arg)
 
