@@ -172,9 +172,9 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
         return []
     # First only the atoms a `lemma` line can word: the proof is then the
     # user's to keep. When that leaves a property unproved, again with every
-    # atom (a write's term, say, has no spec-language attribute, and
-    # promote_most_up_to_date compares the terms of the last entries: semisync.cap
-    # needs them); the lemmas that then have no wording are reported as such.
+    # atom (a node's no-ops, say, have no spec-language attribute, and Raft's
+    # vote rule compares the terms of the last entries, no-ops included); the
+    # lemmas that then have no wording are reported as such.
     # A superset of candidates: its inductive subset proves at least as much.
     def wordable(atom) -> bool:  # a translation and a rendering per atom: the budget counts them
         tick()
