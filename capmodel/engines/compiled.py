@@ -312,7 +312,7 @@ def reachable_states(model: Model, max_states: int, tick=lambda: None) -> tuple[
         row = struct.Struct(f"{stride}q")
         states: list[State] = []
         for first in range(0, count, DUMP_CHUNK):
-            pass
+            tick()
             size = min(DUMP_CHUNK, count - first)
             buffer = (ctypes.c_int64 * (size * stride))()
             search.lib.cm_states(search.ctx, first, size, buffer)
