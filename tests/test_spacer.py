@@ -229,7 +229,8 @@ def test_every_value_set_rendered_in_the_spec_language_compiles_to_itself():
     tr = translate(m)
     cases = []
     for i, v in enumerate(m.variables):
-        sets = [{k} for k in range(min(v.size, 6))] + [set(range(v.size)) - {0}, {v.size - 2, v.size - 1}]
+        sets = [{k} for k in range(min(v.size, 6))] + [set(range(v.size)) - {0}, {v.size - 2, v.size - 1},
+                                                        set(range(v.size)) - {v.size - 1}]  # a mask: not all bits
         if v.size > 2 and v.size & (v.size - 1) == 0:  # a mask: each bit set, each bit clear
             bits = v.size.bit_length() - 1
             sets += [{x for x in range(v.size) if x >> b & 1} for b in range(bits)]
@@ -250,5 +251,6 @@ def test_every_value_set_rendered_in_the_spec_language_compiles_to_itself():
     said = " ".join(text for _, text in cases)
     for attribute in ("up", "crashed", "is_master", "is_fenced", "has(w2)", "acked(w1)", "saw(w2)", "source ==",
                       "primary ==", "term", "crashes", "partitions", "cut_from", "partitioned", "length", "seen", "issued", "pending", "acked",
-                      "failed", "unanswered", "ok", "node ==", "client ==", "w1.term", "w2.term"):
+                      "failed", "unanswered", "ok", "node ==", "client ==", "w1.term", "w2.term",
+                      "not (a.cut_from(b) and a.cut_from(c) and b.cut_from(c))"):
         assert attribute in said, attribute

@@ -301,14 +301,19 @@ def _mask(values: set[int], bits: int, atom, count: str | None = None, nonzero: 
         return "false"
     if values == every:
         return "true"
-    if len(values) > 4:
-        return None
 
     def exactly(m: int) -> str:
         return " and ".join(atom(i) if m >> i & 1 else f"not {atom(i)}" for i in range(bits))
-    if len(values) == 1:
-        return exactly(next(iter(values)))
-    return " or ".join(f"({exactly(m)})" for m in sorted(values))
+
+    def one_of(masks: set[int]) -> str:
+        if len(masks) == 1:
+            return exactly(next(iter(masks)))
+        return " or ".join(f"({exactly(m)})" for m in sorted(masks))
+    if len(values) <= 4:
+        return one_of(values)
+    if len(every - values) <= 4:  # all but a few masks: `not all three links cut`
+        return f"not ({one_of(every - values)})"
+    return None
 
 
 def _interval(x: str, values: set[int], size: int) -> str | None:
