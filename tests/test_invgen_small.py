@@ -5,6 +5,8 @@ proposes candidates, renamed into the full model; Z3 at the full size decides.
 Budgets are work budgets, generous: these tests are about verdicts, never time."""
 from __future__ import annotations
 
+import pytest
+
 from capmodel.engines import invgen
 from capmodel.engines import z3_translate as Z
 from capmodel.engines.budget import Deadline
@@ -14,6 +16,7 @@ from capmodel.engines.z3_engine import GENERATE_WORK, PROVED, check_z3
 from capmodel.engines.z3_lemmas import _prove, generate_lemmas, smaller_candidates
 from capmodel.ir import expr as X
 from capmodel.ir.pycompile import compile_predicate
+from capmodel.semantics import smaller
 from capmodel.semantics.build import build_model
 from capmodel.syntax.load import load_text
 
@@ -31,6 +34,13 @@ SYNC4 = """system sync4 {
   check no_acked_write_lost
 }
 """
+
+
+@pytest.fixture(autouse=True)
+def two_writes(monkeypatch):
+    """The smaller instance with 3 nodes and 2 writes (the default has 3 writes,
+    as many as SYNC4 has): these tests rename writes too, and stay quick."""
+    monkeypatch.setattr(smaller, "SMALL_WRITES", 2)
 
 
 def model():

@@ -302,14 +302,16 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None, table
     nodes" renamed is "2 of these 3" at 7 nodes, no majority, where "all 3"
     renamed over every 3 is "all 7"; nor `x == c` for a set x (a log that is
     exactly {w1, w2}: at 6 writes the same constant says {w1, w2} and
-    nothing else), whose bits are atoms of their own."""
+    nothing else), whose bits are atoms of their own, nor the size of a set
+    against 2 or more (_size_count)."""
     everything = (1 << len(states)) - 1
     out: list[Candidate] = []
     classes: dict[int, Expr] = {}  # truth table -> the first atom with it
     levels = all_tiers(model, sayable)
     if pointers:  # for renaming into a larger instance (see above)
         masks = _masks(model)
-        levels = [[a for a in tier if not _partial_count(a) and not _mask_value(a, masks)] for tier in levels]
+        levels = [[a for a in tier if not _partial_count(a) and not _mask_value(a, masks) and not _size_count(a)]
+                  for tier in levels]
     atoms = [a for tier in levels for a in tier]
     level = {a: n for n, tier in reversed(list(enumerate(levels))) for a in tier}
     tick()
@@ -396,6 +398,16 @@ def _mask_value(atom: Expr, masks: set[int]) -> bool:
     """`x == c` for a variable x the model treats as a set of bits."""
     return atom.op == "eq" and atom.args[0].op == "var" and atom.args[0].args[0] in masks \
         and atom.args[1].op == "const"
+
+
+def _size_count(atom: Expr) -> bool:
+    """A number of bits of a set compared with a constant of 2 or more (`a log
+    holds 2 writes`: all of them at 2 writes, not at 6); 0 and 1 (empty,
+    some) say the same at any size."""
+    if atom.op not in ("eq", "ne", "lt", "le"):
+        return False
+    a, b = atom.args
+    return any(x.op == "popcount" for x in (a, b)) and any(x.op == "const" and x.args[0] >= 2 for x in (a, b))
 
 
 def _partial_count(atom: Expr) -> bool:

@@ -23,7 +23,7 @@ import re
 from ..config import SystemConfig
 from ..syntax import ast
 
-SMALL_NODES, SMALL_WRITES = 3, 2
+SMALL_NODES, SMALL_WRITES = 3, 3
 
 
 def _names_in(node, out: set[str]) -> set[str]:
@@ -39,11 +39,13 @@ def _names_in(node, out: set[str]) -> set[str]:
     return out
 
 
-def smaller_config(cfg: SystemConfig, nodes: int = SMALL_NODES, writes: int = SMALL_WRITES
+def smaller_config(cfg: SystemConfig, nodes: int | None = None, writes: int | None = None
                    ) -> SystemConfig | None:
     """cfg with about `nodes` nodes and `writes` writes (more where the spec
     names more), or None when that is not smaller or the spec's counts would
     not fit it."""
+    nodes = SMALL_NODES if nodes is None else nodes
+    writes = SMALL_WRITES if writes is None else writes
     if cfg.replication == "leaderless":  # its own family: its node counts (replicas, levels) are the system
         return None
     named: set[str] = set()
