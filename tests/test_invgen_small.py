@@ -11,7 +11,7 @@ from capmodel.engines import invgen
 from capmodel.engines import z3_translate as Z
 from capmodel.engines.budget import Deadline
 from capmodel.engines.invgen import Candidate
-from capmodel.engines.invgen_small import Renamer, instantiate
+from capmodel.engines.invgen_small import Renamer, instances, instantiate, orbits
 from capmodel.engines.z3_engine import GENERATE_WORK, PROVED, check_z3
 from capmodel.engines.z3_lemmas import _prove, generate_lemmas, smaller_candidates
 from capmodel.ir import expr as X
@@ -118,11 +118,22 @@ def test_a_renamed_candidate_false_at_the_full_size_is_dropped_by_the_full_size_
     # renamed (a number stays a number) false with 3
     short = Candidate(X.le(X.popcount(X.var(small.index_of("log[master]"))), X.const(2)), ("unit", "short"))
     assert all(map(compile_predicate(short.expr), reachable(small)))
-    proposed, _ = smaller_candidates(m, m.invariants, Deadline(None, work=BUDGET))
-    renamed = instantiate(small, m, [short], []) + proposed
+    pairs, _ = smaller_candidates(m, m.invariants, Deadline(None, work=BUDGET))
+    renamed = instantiate(small, m, [short], []) + [c for c, _ in pairs]
     assert not all(map(compile_predicate(renamed[0].expr), reachable(m)))
     found = _prove(m, tr, renamed, m.invariants, "test", Deadline(None, work=BUDGET), Z.DEFAULT_LOGIC,
                    [tr.domain], lambda _m: None, block=False)
     kept, provable, needed = found
     assert provable == 1  # the property is proved at the full size ...
     assert 0 not in needed and kept < len(renamed)  # ... without the false candidate, which Houdini dropped
+
+
+def test_an_orbit_is_the_conjunction_of_its_renamings_and_is_dropped_whole():
+    m = model()
+    small = m.smaller()
+    held = Candidate(X.has_bit(X.var(small.index_of("log[s1]")), 1), ("unit", "x"))
+    pairs = instances(small, m, [held], [("s1", "s2")])
+    groups = orbits(pairs)
+    # one orbit per image of w2: the three followers that hold it, together
+    assert len(groups) == 3 and all(g.expr.op == "and" and len(g.expr.args) == 3 for g in groups)
+    assert len(orbits(pairs, {pairs[0][1]})) == 2

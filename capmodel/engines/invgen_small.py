@@ -253,12 +253,24 @@ def instantiate(small: Model, full: Model, candidates: list[Candidate], intercha
     """Every renaming of every candidate into the full model, each function
     of the state once (normal forms: `a or b` and `b or a` are one), in the
     order of the candidates."""
+    return [c for c, _ in instances(small, full, candidates, interchangeable, tick)]
+
+
+def instances(small: Model, full: Model, candidates: list[Candidate], interchangeable: list[tuple[str, ...]],
+              tick=lambda: None) -> list[tuple[Candidate, tuple]]:
+    """instantiate()'s renamings, each with its orbit: the candidate it
+    renames and where the ordered elements went. The renamings of one orbit
+    differ only in where the interchangeable elements went: where those are
+    interchangeable in the full model too, they are all in the largest
+    inductive subset or none is (it is closed under the symmetry), so their
+    conjunction can be asked as one candidate (orbits())."""
     renamer = Renamer(small, full)
     maps = element_maps(small, full, interchangeable)
+    ordered = {e for elements, _ in maps.ordered for e in elements}
     norm = Normaliser([v.size for v in full.variables])
     seen: set[int] = set()
-    out: list[Candidate] = []
-    for c in candidates:
+    out: list[tuple[Candidate, tuple]] = []
+    for n, c in enumerate(candidates):
         tick()
         try:
             mentioned = renamer.mentions(c.expr)
@@ -274,5 +286,16 @@ def instantiate(small: Model, full: Model, candidates: list[Candidate], intercha
             form = norm(e)
             if form not in seen:
                 seen.add(form)
-                out.append(Candidate(e, c.family))
+                out.append((Candidate(e, c.family), (n, *sorted((k, v) for k, v in phi.items() if k in ordered))))
     return out
+
+
+def orbits(pairs: list[tuple[Candidate, tuple]], dropped: set = frozenset()) -> list[Candidate]:
+    """One candidate per orbit (instances()), the conjunction of its
+    renamings, in the order first met; an orbit in `dropped` is left out
+    whole (one of its renamings is false in a reachable state)."""
+    groups: dict[tuple, list[Candidate]] = {}
+    for c, key in pairs:
+        if key not in dropped:
+            groups.setdefault(key, []).append(c)
+    return [Candidate(X.and_(*[c.expr for c in members]), members[0].family) for members in groups.values()]

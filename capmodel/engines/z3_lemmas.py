@@ -255,7 +255,7 @@ def _via_smaller(model, tr, props, deadline, logic, facts, say, states) -> tuple
     made = smaller_candidates(model, props, deadline, logic, say)
     if made is None:
         return None
-    candidates, size = made
+    pairs, size = made
     # Renamed, many are false at this size (a fact of the last of 3 writes is
     # not one of the 4th of 6): the reachable states drop those by truth
     # tables, before any solver call (7 x 6: 12,224 renamed candidates,
@@ -263,9 +263,15 @@ def _via_smaller(model, tr, props, deadline, logic, facts, say, states) -> tuple
     # reach the deep states the breadth-first sample stops short of.
     sample = states + invgen.walk_states(model, tick=deadline.remaining_ms)
     everything = (1 << len(sample)) - 1
-    held = truth_tables.clause_tables([c.expr for c in candidates], {}, sample, deadline.remaining_ms)
-    candidates = [c for c, t in zip(candidates, held) if t == everything]
-    say(f"z3: {len(candidates):,} of them hold on {len(sample):,} reachable states")
+    held = truth_tables.clause_tables([c.expr for c, _ in pairs], {}, sample, deadline.remaining_ms)
+    # One candidate per orbit of the interchangeable elements: where they are
+    # interchangeable here too, an orbit is in the largest inductive subset
+    # whole or not at all, so a false renaming drops it whole, and Houdini
+    # asks a few hundred conjunctions, not thousands of clauses (where they
+    # are not, an orbit is dropped that a finer search might have kept part
+    # of: a proof lost, never a wrong one)
+    candidates = invgen_small.orbits(pairs, {key for (_, key), t in zip(pairs, held) if t != everything})
+    say(f"z3: {len(candidates):,} orbits of them hold on {len(sample):,} reachable states")
     found = _prove(model, tr, candidates, props, "smaller", deadline, logic, facts, say, sample, block=False)
     if found is None:
         return None
@@ -279,8 +285,8 @@ def smaller_candidates(model, props, deadline, logic=Z.DEFAULT_LOGIC, say=lambda
                        ) -> tuple[list, str] | None:
     """The candidates a proof on the smaller instance (Model.smaller) uses,
     with the three-literal clauses through pointers among those it may
-    choose (invgen_pointers), renamed into `model` (invgen_small); and the
-    smaller instance in words. None when there is none or it proves nothing.
+    choose (invgen_pointers), renamed into `model` (invgen_small.instances:
+    each with its orbit); and the smaller instance in words. None when there is none or it proves nothing.
     `whole`: every candidate of the small inductive set, not only those its
     proof uses."""
     small = model.smaller() if model.smaller is not None else None
@@ -306,10 +312,10 @@ def smaller_candidates(model, props, deadline, logic=Z.DEFAULT_LOGIC, say=lambda
         elements = {s.name: s.elements for s in sym.decl.sets}
         classes = [tuple(elements[set_name][e] for e in members) for set_name, members in sym.classes]
     used = inner.inductive_list if whole else [inner.candidates_list[i] for i in needed]
-    candidates = invgen_small.instantiate(small, model, used, classes, deadline.remaining_ms)
+    pairs = invgen_small.instances(small, model, used, classes, deadline.remaining_ms)
     say(f"z3: {len(used)} candidates from a smaller instance ({inner.sample:,} states), "
-        f"{len(candidates):,} renamed into this one")
-    return candidates, f"{inner.sample:,} states of the smaller instance, {len(used)} candidates there"
+        f"{len(pairs):,} renamed into this one")
+    return pairs, f"{inner.sample:,} states of the smaller instance, {len(used)} candidates there"
 
 
 def _stays_in_domains(model, tr, deadline, logic) -> bool:
