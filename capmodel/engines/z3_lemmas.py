@@ -181,7 +181,7 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
     if not props:  # every property fails on a reachable state: nothing to prove
         return []
     if smaller and not out.sample_complete:  # too many states to sample well: first from a smaller instance
-        found = _via_smaller(model, tr, props, deadline, logic, facts, say, states)
+        found = _via_smaller(model, tr, props, deadline, logic, facts, say, states + deep)
         if found is not None and found[2] == len(props):
             out.candidates_list, out.inductive, out.provable, needed = found[0], found[1], found[2], found[3]
             out.candidates = len(out.candidates_list)
@@ -246,7 +246,7 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
     return needed
 
 
-def _via_smaller(model, tr, props, deadline, logic, facts, say, states) -> tuple | None:
+def _via_smaller(model, tr, props, deadline, logic, facts, say, sample) -> tuple | None:
     """The proof from a smaller instance (invgen_small): the candidates its
     proof uses, renamed into this model, then Houdini and the support here.
     (candidates, inductive, provable, needed, the smaller instance in words),
@@ -259,9 +259,8 @@ def _via_smaller(model, tr, props, deadline, logic, facts, say, states) -> tuple
     # Renamed, many are false at this size (a fact of the last of 3 writes is
     # not one of the 4th of 6): the reachable states drop those by truth
     # tables, before any solver call (7 x 6: 12,224 renamed candidates,
-    # Houdini's first round over them alone 174 s of CPU); random walks
-    # reach the deep states the breadth-first sample stops short of.
-    sample = states + invgen.walk_states(model, tick=deadline.remaining_ms)
+    # Houdini's first round over them alone 174 s of CPU). `sample`: the
+    # breadth-first sample and the random walks' states (_search).
     everything = (1 << len(sample)) - 1
     held = truth_tables.clause_tables([c.expr for c, _ in pairs], {}, sample, deadline.remaining_ms)
     # One candidate per orbit of the interchangeable elements: where they are
