@@ -137,3 +137,12 @@ def test_an_orbit_is_the_conjunction_of_its_renamings_and_is_dropped_whole():
     # one orbit per image of w2: the three followers that hold it, together
     assert len(groups) == 3 and all(g.expr.op == "and" and len(g.expr.args) == 3 for g in groups)
     assert len(orbits(pairs, {pairs[0][1]})) == 2
+
+
+def test_no_smaller_instance_where_it_would_not_be_smaller():
+    assert smaller.smaller_config(load_text(SYNC4, "sync4.cap"), nodes=4, writes=3) is None
+    # a node a condition names is kept: here s3, so s1 is left out of 3 nodes
+    named = SYNC4.replace("check no_acked_write_lost", "check no_acked_write_lost\n  reachable s3_up: s3.up")
+    small = smaller.smaller_config(load_text(named, "named.cap"), nodes=3, writes=2)
+    assert small.nodes == ("master", "s1", "s3") and small.writes == 2
+    assert small.acks_needed == 2  # sync: every follower of the 3 nodes

@@ -72,7 +72,7 @@ def pointer_clauses(model: Model, atoms: list[Expr], tables: dict, everything: i
                 continue
             m = label[0][1]
             ptr = X.eq(X.var(p), X.const(value))
-            tp = _table(tables, ptr, model)
+            tp = tables.get(ptr)  # `x == c` for every value: in the vocabulary
             if tp is None or tp in (0, everything):
                 continue
             tick()
@@ -94,10 +94,6 @@ def pointer_clauses(model: Model, atoms: list[Expr], tables: dict, everything: i
                         _add(out, seen, model, X.or_(X.not_(a), X.ne(X.var(p), X.const(value)),
                                                      X.eq(X.b2i(t), X.b2i(other))))
     return out
-
-
-def _table(tables: dict, atom: Expr, model: Model) -> int | None:
-    return tables.get(atom)
 
 
 def _literals(atoms: list[Expr], tables: dict, everything: int) -> list[tuple[Expr, int]]:

@@ -2,10 +2,11 @@
 invariant generation (engines/invgen_small.py).
 
 Lemmas are easy to find where the state space is small, and the followers of
-a leader-based system are interchangeable, so what holds of 3 nodes and 2
-writes often holds, renamed, of 7 and 6 ("invisible invariants", Pnueli et
-al.). This module only builds the smaller spec; nothing from it is trusted:
-the engine checks every renamed candidate on the full model.
+a leader-based system are interchangeable, so what holds of 3 nodes and 3
+writes often holds, renamed, of more ("invisible invariants", Pnueli et al.;
+sync replication: of 4 nodes and 3 writes, not yet of 7 and 6, docs/z3.md).
+This module only builds the smaller spec; nothing from it is trusted: the
+engine checks every renamed candidate on the full model.
 
 The small config keeps everything the spec says but the counts: every node a
 condition, the leader, the standbys, the read nodes or a client's side names
@@ -23,6 +24,8 @@ import re
 from ..config import SystemConfig
 from ..syntax import ast
 
+# 3 writes, not 2: with 2, what the proof says of the last write does not
+# carry over to a middle one (docs/z3.md, "7 x 6 from a small instance")
 SMALL_NODES, SMALL_WRITES = 3, 3
 
 
