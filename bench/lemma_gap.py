@@ -31,6 +31,18 @@ from capmodel.semantics.build import build_model  # noqa: E402
 from capmodel.syntax.load import load_spec  # noqa: E402
 
 
+def print_implied(tr, kept: list, hand, properties) -> None:
+    """For each hand lemma and property: does the set `kept` (Z3 templates
+    over s) imply it? One query over a single state each."""
+    cur = tr.step_vars(0, "gap_")
+    held = [tr.at(g, cur) for g in kept] + [tr.at(tr.domain, cur)]
+    for c in [*hand, *properties]:
+        s = tr.solver()
+        s.add(*held, Z.Not(tr.at(tr.translator.as_bool(c.expr, c.name), cur)))
+        kind = "lemma" if c in hand else "property"
+        print(f"  {kind} {c.name}: {'implied' if s.check() == Z.UNSAT else 'NOT implied'}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("spec", help="a spec with lemmas")
@@ -63,13 +75,7 @@ def main() -> None:
 
     goods, kept = inductive([])
     say(f"Houdini keeps {len(kept):,}")
-    cur = tr.step_vars(0, "gap_")
-    held = [tr.at(goods[i], cur) for i in kept] + [tr.at(tr.domain, cur)]
-    for c in [*hand, *model.invariants]:
-        s = tr.solver()
-        s.add(*held, Z.Not(tr.at(tr.translator.as_bool(c.expr, c.name), cur)))
-        kind = "lemma" if c in hand else "property"
-        print(f"  {kind} {c.name}: {'implied' if s.check() == Z.UNSAT else 'NOT implied'}")
+    print_implied(tr, [goods[i] for i in kept], hand, model.invariants)
     extra = [*hand, *model.invariants]
     goods, kept = inductive(extra)
     names = {len(exprs) + k: f"{'lemma' if c in hand else 'property'} {c.name}" for k, c in enumerate(extra)}

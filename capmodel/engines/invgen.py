@@ -308,18 +308,30 @@ def shape(model: Model, e: Expr) -> str:
     return f"{e.op}({','.join(shape(model, a) for a in e.args)})"
 
 
-def generate(model: Model, states: list[State], tick=_never, sayable=None, tables: dict | None = None
-             ) -> list[Candidate]:
+def generate(model: Model, states: list[State], tick=_never, sayable=None, tables: dict | None = None,
+             pointers: bool = False) -> list[Candidate]:
     """Every unit and two-literal clause over the vocabulary that holds in all
     the states (non-empty; the initial state among them). Atoms with the same
     truth table are one class: its members are said equal (two clauses each)
     and only one of them enters the pairs. `tables`: atom -> truth table on
     these same states, filled here and read by a later call (the second stage
-    of z3_lemmas asks again for a superset of the atoms)."""
+    of z3_lemmas asks again for a superset of the atoms). `pointers`, for a
+    smaller instance whose candidates are renamed into a larger one
+    (invgen_small): the three-literal clauses through a pointer too
+    (invgen_pointers), and no count `at least k of n` with k < n: "2 of 3
+    nodes" renamed is "2 of these 3" at 7 nodes, no majority, where "all 3"
+    renamed over every 3 is "all 7"; nor `x == c` for a set x (a log that is
+    exactly {w1, w2}: at 6 writes the same constant says {w1, w2} and
+    nothing else), whose bits are atoms of their own, nor the size of a set
+    against 2 or more (_size_count)."""
     everything = (1 << len(states)) - 1
     out: list[Candidate] = []
     classes: dict[int, Expr] = {}  # truth table -> the first atom with it
     levels = all_tiers(model, sayable)
+    if pointers:  # for renaming into a larger instance (see above)
+        masks = _masks(model)
+        levels = [[a for a in tier if not _partial_count(a) and not _mask_value(a, masks) and not _size_count(a)]
+                  for tier in levels]
     atoms = [a for tier in levels for a in tier]
     level = {a: n for n, tier in reversed(list(enumerate(levels))) for a in tier}
     tick()
@@ -395,7 +407,33 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None, table
         seen.add(frozenset(clause))
         seen.add(frozenset((b, X.not_(a))))
         out.append(Candidate(X.or_(*clause), ("clause", *sorted(shape(model, x) for x in clause))))
+    if pointers:
+        from .invgen_pointers import pointer_clauses
+
+        out += pointer_clauses(model, atoms, tables, everything, tick)
     return out
+
+
+def _mask_value(atom: Expr, masks: set[int]) -> bool:
+    """`x == c` for a variable x the model treats as a set of bits."""
+    return atom.op == "eq" and atom.args[0].op == "var" and atom.args[0].args[0] in masks \
+        and atom.args[1].op == "const"
+
+
+def _size_count(atom: Expr) -> bool:
+    """A number of bits of a set compared with a constant of 2 or more (`a log
+    holds 2 writes`: all of them at 2 writes, not at 6); 0 and 1 (empty,
+    some) say the same at any size."""
+    if atom.op not in ("eq", "ne", "lt", "le"):
+        return False
+    a, b = atom.args
+    return any(x.op == "popcount" for x in (a, b)) and any(x.op == "const" and x.args[0] >= 2 for x in (a, b))
+
+
+def _partial_count(atom: Expr) -> bool:
+    """A count `at least k of n atoms` with k < n."""
+    found = counted(atom)
+    return found is not None and found[0] < len(found[1])
 
 
 def failing_test(exprs: list[Expr]):

@@ -125,7 +125,7 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
              induction_k: int = DEFAULT_INDUCTION_K, prove: bool = True, logic: str = Z.DEFAULT_LOGIC,
              stop_when_decided: bool = True, progress: Callable[[str], None] | None = None,
              generate: Work | None = None, bound_from: str | None = None,
-             deadlocks_to: int | None = None) -> Z3Result:
+             deadlocks_to: int | None = None, from_smaller: bool = False) -> Z3Result:
     """Check the model's invariants (those named in `properties`, or all), its
     reachable conditions, deadlocks and the lemmas with Z3.
 
@@ -143,7 +143,10 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     are first generated from the model's own terms (z3_lemmas.py) within that
     budget (and within half of what `timeout` leaves, if given), and then
     checked exactly as a user's lemmas are: a property is PROVED with them only
-    when the base case and the inductive step say so.
+    when the base case and the inductive step say so. `from_smaller`: where the
+    state space is too big to sample whole, first try the lemmas of a proof
+    on a smaller instance of the spec, renamed (z3_lemmas._via_smaller; off by
+    default: it does not yet prove 7 nodes x 6 writes, docs/z3.md).
     Raises UnsupportedConstruct (a ValueError with a message naming the construct)
     when the model uses something the translation cannot express."""
     started = time.perf_counter()
@@ -200,7 +203,8 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
         left = deadline.seconds_left()
         budget = Deadline(None if left is None else left / 2, work=generate)
         facts = [tr.domain] if "domain" in proved else []
-        generated = generate_lemmas(model, tr, invariants, budget, logic=logic, facts=facts, say=say)
+        generated = generate_lemmas(model, tr, invariants, budget, logic=logic, facts=facts, say=say,
+                                    smaller=from_smaller)
         deadline.interrupted |= budget.interrupted  # a Ctrl-C while generating stops the whole run
         timed_out = deadline.interrupted
         # Checked as one lemma, their conjunction: one inductive-step query for

@@ -14,6 +14,7 @@ only when that check says so.
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import time
@@ -23,7 +24,8 @@ from typing import Callable
 from ..ir import expr as X
 from ..ir.model import Condition, Model
 from ..ir.pycompile import compile_predicate, compile_successors
-from . import cti_blocking, invgen
+from ..ir.symmetry import find_symmetry
+from . import cti_blocking, invgen, invgen_small, truth_tables
 from . import z3_translate as Z
 from .budget import INTERRUPTED, TIME, WORK, Deadline, OutOfTime, Work
 from .induction import houdini, support
@@ -49,6 +51,8 @@ class Generated:
     provable: int = 0  # properties in the inductive set
     used: int = 0  # candidates the proof needs (said in `lemmas`, fewer)
     candidates_list: list = field(default_factory=list, repr=False)
+    inductive_list: list = field(default_factory=list, repr=False)  # the candidates Houdini kept
+    smaller: str | None = None  # when the candidates came from a smaller instance: what it was
 
     @property
     def timed_out(self) -> bool:
@@ -77,19 +81,25 @@ class Generated:
             used += "; the work budget ran out in the search over every atom"
         elif self.stopped == TIME:
             used += "; the time ran out in the search over every atom"
+        if self.smaller:
+            sample += f" (renamed from a smaller instance: {self.smaller})"
         return (f"lemmas generated: {self.candidates:,} candidates held on {sample}, "
                 f"{self.inductive:,} of them inductive; {used} ({self.seconds:.1f} s{share})")
 
 
 def generate_lemmas(model: Model, tr: Z.Translation, invariants: list[Condition], deadline: Deadline, *,
                     logic: str = Z.DEFAULT_LOGIC, facts: list = (), max_states: int | None = None,
-                    say: Callable[[str], None] = lambda _m: None) -> Generated:
+                    say: Callable[[str], None] = lambda _m: None, smaller: bool = False) -> Generated:
+    """Steps 1-4 of the module docstring. `smaller`: when the sample of this
+    model is not complete, first try the candidates of a proof on a smaller
+    instance of it, renamed (_via_smaller, invgen_small)."""
     started = time.perf_counter()
     left = deadline.seconds_left()
     out = Generated(work=deadline.work, time_left=None if left is None else round(left, 1))
     said = _Wordings(model, tr)  # atoms are worded to choose them, then again in the lemmas
     try:
-        needed = _search(model, tr, invariants, deadline, logic, facts, max_states, say, out, said)
+        needed = _search(model, tr, invariants, deadline, logic, facts, max_states, say, out, said,
+                         smaller=smaller)
     except OutOfTime:
         needed = None
     out.seconds = time.perf_counter() - started
@@ -149,8 +159,8 @@ def _fresh_names(model: Model):
     return (name for n in itertools.count(1) if (name := f"{GENERATED_PREFIX}{n}") not in taken)
 
 
-def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out: Generated, said: _Wordings
-            ) -> list[int] | None:
+def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out: Generated, said: _Wordings,
+            pointers: bool = False, smaller: bool = False) -> list[int] | None:
     """Steps 1-4: the indices of the candidates (out.candidates_list) the proof
     needs; [] when no property can be proved; None when time ran out."""
     tick = deadline.remaining_ms  # raises OutOfTime once the budget is spent
@@ -170,6 +180,13 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
     props = [c for c in invariants if all(map(compile_predicate(c.expr), states + deep))]
     if not props:  # every property fails on a reachable state: nothing to prove
         return []
+    if smaller and not out.sample_complete:  # too many states to sample well: first from a smaller instance
+        found = _via_smaller(model, tr, props, deadline, logic, facts, say, states + deep)
+        if found is not None and found[2] == len(props):
+            out.candidates_list, out.inductive, out.provable, needed = found[0], found[1], found[2], found[3]
+            out.candidates = len(out.candidates_list)
+            out.smaller = found[4]
+            return needed
     # First only the atoms a `lemma` line can word: the proof is then the
     # user's to keep. When that leaves a property unproved, again with every
     # atom (a node's no-ops, say, have no spec-language attribute, and Raft's
@@ -190,7 +207,7 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
     best, tables, made_first = None, {}, 0  # truth tables: the second stage's atoms are a superset of the first's
     for stage, sayable in enumerate((wordable, None)):
         try:
-            made = invgen.generate(model, states, tick, sayable=sayable, tables=tables)
+            made = invgen.generate(model, states, tick, sayable=sayable, tables=tables, pointers=pointers)
             candidates = invgen.survivors(made, deep, tick)
             if best is not None and len(made) == made_first:
                 break  # every atom has a wording: the same candidates again
@@ -224,12 +241,97 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
         if best[2] == len(props):
             break
     out.candidates_list, out.inductive, out.provable, needed = best
+    out.inductive_list = [c for c in settled.values() if c is not None]
     out.candidates = len(out.candidates_list)
     return needed
 
 
+def _via_smaller(model, tr, props, deadline, logic, facts, say, sample) -> tuple | None:
+    """The proof from a smaller instance (invgen_small): the candidates its
+    proof uses, renamed into this model, then Houdini and the support here.
+    (candidates, inductive, provable, needed, the smaller instance in words),
+    or None when there is no smaller instance or it proves nothing. Only
+    this model's Houdini keeps anything: the small proof only proposes."""
+    made = smaller_candidates(model, props, deadline, logic, say)
+    if made is None:
+        return None
+    pairs, size = made
+    # Renamed, many are false at this size (a fact of the last of 3 writes is
+    # not one of the 4th of 6): the reachable states drop those by truth
+    # tables, before any solver call (7 x 6: 12,224 renamed candidates,
+    # Houdini's first round over them alone 174 s of CPU). `sample`: the
+    # breadth-first sample and the random walks' states (_search).
+    everything = (1 << len(sample)) - 1
+    held = truth_tables.clause_tables([c.expr for c, _ in pairs], {}, sample, deadline.remaining_ms)
+    # One candidate per orbit of the interchangeable elements: where they are
+    # interchangeable here too, an orbit is in the largest inductive subset
+    # whole or not at all, so a false renaming drops it whole, and Houdini
+    # asks a few hundred conjunctions, not thousands of clauses (where they
+    # are not, an orbit is dropped that a finer search might have kept part
+    # of: a proof lost, never a wrong one)
+    candidates = invgen_small.orbits(pairs, {key for (_, key), t in zip(pairs, held) if t != everything})
+    say(f"z3: {len(candidates):,} orbits of them hold on {len(sample):,} reachable states")
+    found = _prove(model, tr, candidates, props, "smaller", deadline, logic, facts, say, sample, block=False)
+    if found is None:
+        return None
+    return (candidates, *found, size)
+
+
+SMALL_SAMPLE = 200_000  # the smaller instance's states are all wanted: its proof is renamed, not checked
+
+
+def smaller_candidates(model, props, deadline, logic=Z.DEFAULT_LOGIC, say=lambda _m: None, whole: bool = False
+                       ) -> tuple[list, str] | None:
+    """The candidates a proof on the smaller instance (Model.smaller) uses,
+    with the three-literal clauses through pointers among those it may
+    choose (invgen_pointers), renamed into `model` (invgen_small.instances:
+    each with its orbit); and the smaller instance in words. None when there is none or it proves nothing.
+    `whole`: every candidate of the small inductive set, not only those its
+    proof uses."""
+    small = model.smaller() if model.smaller is not None else None
+    if small is None:
+        return None
+    names = {c.name for c in props}
+    kept = {c.name for c in model.reachables}
+    small = dataclasses.replace(small, invariants=[c for c in small.invariants if c.name in names],
+                                reachables=[c for c in small.reachables if c.name in kept], lemmas=[],
+                                smaller=None)
+    if not small.invariants:
+        return None
+    tr_small = Z.translate(small)
+    inner = Generated()
+    small_facts = [tr_small.domain] if _stays_in_domains(small, tr_small, deadline, logic) else []
+    needed = _search(small, tr_small, small.invariants, deadline, logic, small_facts, SMALL_SAMPLE, say, inner,
+                     _Wordings(small, tr_small), pointers=True)
+    if not needed or not inner.sample_complete:
+        return None
+    sym = find_symmetry(small, small.invariants)
+    classes = []
+    if sym is not None:
+        elements = {s.name: s.elements for s in sym.decl.sets}
+        classes = [tuple(elements[set_name][e] for e in members) for set_name, members in sym.classes]
+    used = inner.inductive_list if whole else [inner.candidates_list[i] for i in needed]
+    pairs = invgen_small.instances(small, model, used, classes, deadline.remaining_ms)
+    say(f"z3: {len(used)} candidates from a smaller instance ({inner.sample:,} states), "
+        f"{len(pairs):,} renamed into this one")
+    return pairs, f"{inner.sample:,} states of the smaller instance, {len(used)} candidates there"
+
+
+def _stays_in_domains(model, tr, deadline, logic) -> bool:
+    """Every variable stays within its domain in every reachable state, as
+    check_z3 establishes it before it assumes so: by the interval analysis,
+    or one query over a single step (a counter's `+ 1`)."""
+    if not all(0 <= v.initial < v.size for v in model.variables):
+        return False
+    if tr.escape is None:
+        return True
+    probe = tr.solver(logic)
+    probe.add(tr.escape)
+    return deadline.check(probe) == Z.UNSAT
+
+
 def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sample=(), everywhere=None,
-           settled: dict | None = None) -> tuple | None:
+           settled: dict | None = None, block: bool = True) -> tuple | None:
     """Houdini over the candidates and the properties, then the support of the
     properties it keeps: (inductive, provable, the indices of the candidates
     the proof needs), or None when time ran out. `settled`: the candidates
@@ -249,7 +351,7 @@ def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sam
     if inductive is None:
         return None
     settled.update((exprs[i], candidates[i] if i < len(candidates) else None) for i in inductive)
-    if sum(i >= len(candidates) for i in inductive) < len(props):  # too weak: block its CTIs
+    if block and sum(i >= len(candidates) for i in inductive) < len(props):  # too weak: block its CTIs
         inductive = cti_blocking.extend(model, tr, candidates, props, goods, inductive, sample, deadline,
                                         logic, facts, say)
         if inductive is None:

@@ -88,6 +88,10 @@ class Model:
     # Interchangeable elements (ir/symmetry.py): which variables and values a
     # renaming of nodes or clients moves. None: no reduction is possible.
     symmetry: Any = None
+    # The same system with fewer nodes and writes, built by the same library
+    # (semantics/smaller.py), for generating lemmas where its state space is
+    # small (engines/invgen_small.py); None: there is none.
+    smaller: Callable[[], "Model | None"] | None = None
 
     @property
     def initial_state(self) -> State:

@@ -129,7 +129,9 @@ _PLAIN = ValueKind(False, ())  # a value that names nothing
 _FREE = None  # a constant: it takes the kind of its context
 
 
-def _join(*kinds):
+def join_kinds(*kinds, error: type[Exception] | None = None):
+    """The one kind of values compared or combined (None, _FREE, for constants
+    only); two different kinds raise `error` (Asymmetric by default)."""
     found = _FREE
     for k in kinds:
         if k is _FREE:
@@ -137,8 +139,11 @@ def _join(*kinds):
         if found is _FREE:
             found = k
         elif k != found:
-            raise Asymmetric("values of different kinds are compared or combined")
+            raise (error or Asymmetric)("values of different kinds are compared or combined")
     return found
+
+
+_join = join_kinds
 
 
 class _Renamer:

@@ -11,6 +11,7 @@ from .failover import add_failover
 from .faults import add_crashes, add_partitions
 from .properties import Explainer, builtin_conditions
 from .reads import add_client_reads
+from .smaller import smaller_config
 from .replication import add_log_shipping, add_replica_lag
 from .state import R_NOT_SENT, W_NOT_SENT, W_PENDING, ActionSet, SystemState
 from .story import Story
@@ -63,4 +64,11 @@ def build_model(cfg: SystemConfig) -> Model:
         + [cfg.leader] + [n for n in cfg.nodes if n != cfg.leader],
         explain={name: (lambda states, name=name: explainer(name, states)) for name in cfg.checks},
         symmetry=declare_symmetry(st),
+        smaller=lambda: _smaller_model(cfg),
     )
+
+
+def _smaller_model(cfg: SystemConfig) -> Model | None:
+    """The model of the same spec with fewer nodes and writes (smaller.py), or None."""
+    small = smaller_config(cfg)
+    return None if small is None else build_model(small)
