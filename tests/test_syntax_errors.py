@@ -174,6 +174,15 @@ def test_missing_file():
     assert "not found" in d.message and "check the path" in d.hint
 
 
+def test_a_path_object_is_read_like_its_text():
+    """load_spec(Path(...)), as a library user writes it: it gave CAP000, an
+    internal error, before."""
+    root = Path(__file__).resolve().parent.parent
+    assert load_spec(root / "specs/async.cap") == load_spec(str(root / "specs/async.cap"))
+    d = only(error_of(load_spec, Path("no/such/spec.cap")))
+    assert d.code == "CAP001" and d.span.file == "no/such/spec.cap"
+
+
 def test_directory(tmp_path):
     d = only(error_of(load_spec, str(tmp_path)))
     assert d.code == "CAP002" and "directory" in d.message and ".cap file" in d.hint
