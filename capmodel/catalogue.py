@@ -16,6 +16,15 @@ REPLICATION_MODES: dict[str, str] = {
     "replicas and answering after W acks (Dynamo, Cassandra); versions resolved by last writer wins",
 }
 
+
+def derived_acks(mode: str, nodes: int) -> int:
+    """The follower acks a mode waits for, derived from the number of nodes
+    (sync: every follower; quorum: a majority of all nodes, the master's own
+    copy being one of it); 0 for the others (semi_sync's K is written, and
+    async and leaderless masters wait for none)."""
+    return {"sync": max(nodes - 1, 0), "quorum": nodes // 2}.get(mode, 0)
+
+
 # leaderless replication: consistency levels (or a count K), read repair
 CONSISTENCY_LEVELS: dict[str, str] = {
     "one": "one replica",

@@ -11,7 +11,7 @@ from capmodel.engines import invgen
 from capmodel.engines import z3_translate as Z
 from capmodel.engines.budget import Deadline
 from capmodel.engines.invgen import Candidate
-from capmodel.engines.invgen_small import Renamer, instances, instantiate, orbits
+from capmodel.engines.invgen_small import Renamer, instances, orbits
 from capmodel.engines.z3_engine import GENERATE_WORK, PROVED, check_z3
 from capmodel.engines.z3_lemmas import _prove, generate_lemmas, smaller_candidates
 from capmodel.ir import expr as X
@@ -81,7 +81,7 @@ def test_every_renaming_of_a_candidate_once():
     m = model()
     small = m.smaller()
     held = Candidate(X.has_bit(X.var(small.index_of("log[s1]")), 1), ("unit", "x"))
-    out = instantiate(small, m, [held], [("s1", "s2")])
+    out = [c for c, _ in instances(small, m, [held], [("s1", "s2")])]
     # s1 -> any of the 3 followers, w2 -> any of the 3 writes
     assert len(out) == 9 and len({c.expr for c in out}) == 9
 
@@ -119,7 +119,7 @@ def test_a_renamed_candidate_false_at_the_full_size_is_dropped_by_the_full_size_
     short = Candidate(X.le(X.popcount(X.var(small.index_of("log[master]"))), X.const(2)), ("unit", "short"))
     assert all(map(compile_predicate(short.expr), reachable(small)))
     pairs, _ = smaller_candidates(m, m.invariants, Deadline(None, work=BUDGET))
-    renamed = instantiate(small, m, [short], []) + [c for c, _ in pairs]
+    renamed = [c for c, _ in instances(small, m, [short], []) + pairs]
     assert not all(map(compile_predicate(renamed[0].expr), reachable(m)))
     found = _prove(m, tr, renamed, m.invariants, "test", Deadline(None, work=BUDGET), Z.DEFAULT_LOGIC,
                    [tr.domain], lambda _m: None, block=False)

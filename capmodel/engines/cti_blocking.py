@@ -33,16 +33,18 @@ until none is left; then each literal the others do without is taken out
 again. Without the first part the cubes named whatever simple atoms came
 first in the vocabulary: raft_majority's no_split_brain blocked 898 states
 in 12 rounds (30 s of its 54 s of CPU); with it 80 to 372 (which states Z3
-hands back varies with everything asked before it in the context). Small cubes of plain atoms are general clauses, so
-fewer states need blocking (raft_linearizable: 247 states against 600 and
-no proof for the literal that leaves out the most states first, which is
-kept as the fallback when the first cube was tried before and dropped).
+hands back varies with everything asked before it in the context). Small
+cubes of plain atoms are general clauses, so fewer states need blocking
+(raft_linearizable: 247 states against 600 and no proof for the literal
+that leaves out the most states first, which is kept as the fallback when
+the first cube was tried before and dropped).
 The sample should be every reachable state: a cut one makes clauses that
 are false in states it left out, and blocking then chases reachable ones;
 so the search explores up to BLOCKING_SAMPLE states first.
 """
 from __future__ import annotations
 
+from functools import cached_property
 from operator import itemgetter
 
 from ..ir import expr as X
@@ -76,6 +78,11 @@ class Sample:
     def __init__(self, states: list[State]) -> None:
         self.states = states
         self.projections: dict[frozenset, tuple[list[State], dict]] = {}  # cone -> (projections, tables)
+
+    @cached_property
+    def state_set(self) -> set[State]:
+        """The states as a set, made once for every stage that asks."""
+        return set(self.states)
 
     def on(self, cone: set[int]) -> tuple[list[State], dict]:
         """The projections on `cone` and the truth tables over them found so far (atom -> table)."""

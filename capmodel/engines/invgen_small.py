@@ -248,18 +248,12 @@ def _index(names: tuple, name) -> int:
     raise Unmapped(str(name))
 
 
-def instantiate(small: Model, full: Model, candidates: list[Candidate], interchangeable: list[tuple[str, ...]],
-                tick=lambda: None) -> list[Candidate]:
-    """Every renaming of every candidate into the full model, each function
-    of the state once (normal forms: `a or b` and `b or a` are one), in the
-    order of the candidates."""
-    return [c for c, _ in instances(small, full, candidates, interchangeable, tick)]
-
-
 def instances(small: Model, full: Model, candidates: list[Candidate], interchangeable: list[tuple[str, ...]],
               tick=lambda: None) -> list[tuple[Candidate, tuple]]:
-    """instantiate()'s renamings, each with its orbit: the candidate it
-    renames and where the ordered elements went. The renamings of one orbit
+    """Every renaming of every candidate into the full model, each function
+    of the state once (normal forms: `a or b` and `b or a` are one), in the
+    order of the candidates; each with its orbit: the candidate it renames
+    and where the ordered elements went. The renamings of one orbit
     differ only in where the interchangeable elements went: where those are
     interchangeable in the full model too, they are all in the largest
     inductive subset or none is (it is closed under the symmetry), so their

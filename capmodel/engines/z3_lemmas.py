@@ -226,7 +226,7 @@ def _search(model, tr, invariants, deadline, logic, facts, max_states, say, out:
             if best is None:
                 out.candidates = len(candidates)  # for the summary, should time run out
             # every reachable state, when they are known: where the candidates were filtered
-            everywhere = set(states) if out.sample_complete else None if full is None else set(full.states)
+            everywhere = sampled if out.sample_complete else None if full is None else full.state_set
             found = _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, states + deep,
                            everywhere, settled)
         except OutOfTime:

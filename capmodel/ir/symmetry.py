@@ -33,7 +33,6 @@ import itertools
 from dataclasses import dataclass, field
 from math import factorial
 
-from . import expr as X
 from .expr import Expr
 from .model import Condition, Model, State
 from .pycompile import step
@@ -143,8 +142,6 @@ def join_kinds(*kinds, error: type[Exception] | None = None):
     return found
 
 
-_join = join_kinds
-
 
 class _Renamer:
     """Rewrites an expression e into one whose value on the renamed state is
@@ -172,9 +169,9 @@ class _Renamer:
         if op == "var":
             return self.kinds.get(a[0], _PLAIN)
         if op == "ite":
-            return _join(self.kind_of(a[1]), self.kind_of(a[2]))
+            return join_kinds(self.kind_of(a[1]), self.kind_of(a[2]))
         if op in ("band", "bor", "bdiff"):
-            return _join(self.kind_of(a[0]), self.kind_of(a[1]))
+            return join_kinds(self.kind_of(a[0]), self.kind_of(a[1]))
         return _PLAIN
 
     def value(self, kind, v: int) -> int:
@@ -217,23 +214,23 @@ class _Renamer:
         if op == "const":
             return Expr("const", (self.value(want, a[0]),), e.type)
         if op == "var":
-            _join(want, self.kinds.get(a[0], _PLAIN))  # a variable of another kind: Asymmetric
+            join_kinds(want, self.kinds.get(a[0], _PLAIN))  # a variable of another kind: Asymmetric
             return Expr("var", (self.smap.dest[a[0]],), e.type)
         if op in ("eq", "ne"):
-            k = _join(self.kind_of(a[0]), self.kind_of(a[1]))
+            k = join_kinds(self.kind_of(a[0]), self.kind_of(a[1]))
             return Expr(op, (self.rename(a[0], k), self.rename(a[1], k)), e.type)
         if op in ("lt", "le", "add", "sub", "lowbit"):
-            k = _join(want, *(self.kind_of(x) for x in a))
+            k = join_kinds(want, *(self.kind_of(x) for x in a))
             if k not in (_FREE, _PLAIN):
                 raise Asymmetric(f"'{op}' orders or adds values that name elements")
             return Expr(op, tuple(self.rename(x, _PLAIN) for x in a), e.type)
         if op in ("and", "or", "not", "b2i"):
             return Expr(op, tuple(self.rename(x, _PLAIN) for x in a), e.type)
         if op == "ite":
-            k = _join(want, self.kind_of(a[1]), self.kind_of(a[2]))
+            k = join_kinds(want, self.kind_of(a[1]), self.kind_of(a[2]))
             return Expr(op, (self.rename(a[0], _PLAIN), self.rename(a[1], k), self.rename(a[2], k)), e.type)
         if op in ("band", "bor", "bdiff"):
-            k = _join(want, self.kind_of(a[0]), self.kind_of(a[1]))
+            k = join_kinds(want, self.kind_of(a[0]), self.kind_of(a[1]))
             if k is not _FREE and k != _PLAIN and not k.bits:
                 raise Asymmetric(f"'{op}' on values that name elements")
             return Expr(op, (self.rename(a[0], k), self.rename(a[1], k)), e.type)

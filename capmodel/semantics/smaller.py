@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from ..catalogue import derived_acks
 from ..config import SystemConfig
 from ..syntax import ast
 
@@ -70,8 +71,8 @@ def smaller_config(cfg: SystemConfig, nodes: int | None = None, writes: int | No
     w = min(w, cfg.writes)
     followers = len(kept) - 1
     acks = cfg.acks_needed
-    if not cfg.standbys:
-        acks = {"sync": followers, "quorum": len(kept) // 2}.get(cfg.replication, acks)
+    if not cfg.standbys and cfg.replication in ("sync", "quorum"):
+        acks = derived_acks(cfg.replication, len(kept))
     if acks > followers or cfg.min_replicas > followers:
         return None
     return dataclasses.replace(cfg, nodes=tuple(kept), writes=w, acks_needed=acks)

@@ -181,7 +181,7 @@ class _Validator:
             if rep.acks is not None:
                 self.error("CAP306", f"'replication {mode}' takes no number", rep.acks.span,
                            f"only semi_sync counts acks (`replication semi_sync 1`); remove '{_big(rep.acks.value)}'")
-            acks = {"sync": followers, "quorum": len(nodes) // 2}.get(mode, 0)
+            acks = cat.derived_acks(mode, len(nodes))
             if standbys is not None and mode not in ("async", "leaderless"):
                 acks = standbys.count.value
             return mode, acks, timeout, wait
