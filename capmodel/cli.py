@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 
 import click
@@ -62,17 +63,28 @@ def interrupted(result) -> bool:
 class Progress:
     """States, depth and rate on stderr once a run has lasted a second: a
     live line on a terminal, and a plain line every 30 s when stderr is piped
-    (a long run is never silent). Nothing with --json or --quiet."""
+    (a long run is never silent). Nothing with --json or --quiet.
+
+    The Z3 engine tells its steps (say()), and one solver call can last
+    minutes (raft_majority's BMC at depth 20: 125 s): a heartbeat thread
+    repeats its last step with the time so far, so a line still comes every
+    30 s (and the terminal's clock moves)."""
 
     PIPED_EVERY = 30.0
 
-    def __init__(self, enabled: bool, terminal: bool | None = None, label: str = "") -> None:
+    def __init__(self, enabled: bool, terminal: bool | None = None, label: str = "",
+                 clock=time.perf_counter) -> None:
         self.enabled = enabled
         self.terminal = sys.stderr.isatty() if terminal is None else terminal
         self.live = None
         self.label = label  # what is being explored, before the line: `cp.cap, under a partition: `
         self.next_piped = self.PIPED_EVERY
-        self.started = time.perf_counter()
+        self.clock = clock
+        self.started = clock()
+        self.last_said: str | None = None  # the Z3 engine's last step, repeated by the heartbeat
+        self._lock = threading.Lock()  # the engine's thread and the heartbeat's both show lines
+        self._stop = threading.Event()
+        self._heartbeat: threading.Thread | None = None
 
     def phase(self, label: str) -> "Progress":
         """The same display for a new search (whose clock starts at 0 again), told as `label`."""
@@ -85,32 +97,53 @@ class Progress:
 
     def say(self, text: str) -> None:
         """A line from an engine that counts no states (Z3's depth, induction round), timed from the start."""
-        seconds = time.perf_counter() - self.started
+        seconds = self.clock() - self.started
+        self.last_said = text
         self.show(f"{text}, {seconds:.0f} s", seconds)
+        if self.enabled and self._heartbeat is None:
+            self._heartbeat = threading.Thread(target=self._beat_until_closed, name="progress", daemon=True)
+            self._heartbeat.start()
+
+    def beat(self) -> None:
+        """The last step again, with the time so far: the engine is still in it."""
+        if self.last_said is not None:
+            seconds = self.clock() - self.started
+            self.show(f"{self.last_said}; still working, {seconds:.0f} s", seconds)
+
+    def _beat_until_closed(self) -> None:
+        while not self._stop.wait(1.0 if self.terminal else self.PIPED_EVERY / 6):
+            self.beat()
 
     def show(self, line: str, seconds: float) -> None:
         if not self.enabled or seconds < 1.0:
             return
         line = f"{self.label}{line}"
-        if not self.terminal:
-            if seconds >= self.next_piped:
-                self.next_piped = seconds + self.PIPED_EVERY
-                click.echo(line, err=True)
-            return
-        if self.live is None:
-            from rich.console import Console
-            from rich.live import Live
+        with self._lock:
+            if not self.terminal:
+                if seconds >= self.next_piped:
+                    self.next_piped = seconds + self.PIPED_EVERY
+                    click.echo(line, err=True)
+                return
+            if self._stop.is_set():
+                return
+            if self.live is None:
+                from rich.console import Console
+                from rich.live import Live
 
-            # transient: the line disappears when the run ends, leaving only the report
-            self.live = Live(line, console=Console(stderr=True, highlight=False), transient=True,
-                             refresh_per_second=4)
-            self.live.start()
-        else:
-            self.live.update(line)
+                # transient: the line disappears when the run ends, leaving only the report
+                self.live = Live(line, console=Console(stderr=True, highlight=False), transient=True,
+                                 refresh_per_second=4)
+                self.live.start()
+            else:
+                self.live.update(line)
 
     def close(self) -> None:
-        if self.live is not None:
-            self.live.stop()
+        self._stop.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
+        with self._lock:
+            if self.live is not None:
+                self.live.stop()
 
 
 JSON_KINDS = ("verify", "cap", "check", "infer", "properties", "render", "graph", "export", "examples")

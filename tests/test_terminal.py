@@ -214,6 +214,29 @@ def test_a_new_phase_restarts_the_piped_clock_and_names_itself(capsys):
         "a.cap, under its own faults: exploring: 3,100 states, depth 6, 100 states/s, 31 s"]
 
 
+def test_a_solver_call_of_minutes_still_gives_a_piped_line_every_30_seconds(capsys):
+    """One Z3 call can last minutes (raft_majority's BMC at depth 20: 125 s):
+    the heartbeat repeats the engine's last step with the time so far."""
+    now = [0.0]
+    progress = Progress(enabled=True, terminal=False, clock=lambda: now[0])
+    progress.beat()  # nothing said yet: nothing to repeat
+    now[0] = 31.0
+    progress.say("z3: BMC depth 20 of 20 checked")
+    now[0] = 50.0
+    progress.beat()  # within 30 s of the last line: nothing
+    now[0] = 62.0
+    progress.beat()
+    progress.close()
+    assert not progress._heartbeat.is_alive()
+    assert capsys.readouterr().err.splitlines() == [
+        "z3: BMC depth 20 of 20 checked, 31 s", "z3: BMC depth 20 of 20 checked; still working, 62 s"]
+    quiet = Progress(enabled=False, terminal=False, clock=lambda: now[0])
+    quiet.say("z3: BMC depth 3 of 9 checked")
+    quiet.beat()
+    quiet.close()
+    assert quiet._heartbeat is None and capsys.readouterr().err == ""
+
+
 def test_live_progress_on_a_terminal_starts_and_stops():
     progress = Progress(enabled=True, terminal=True)
     progress(10, 1, 0.5)

@@ -234,6 +234,7 @@ def test_z3_progress_follows_the_explicit_engines_rules(capsys):
     piped.started -= 31
     piped.say("z3: BMC depth 4 of 9 checked")
     piped.say("z3: BMC depth 5 of 9 checked")  # within 30 s of the last line: nothing
+    piped.close()
     err = capsys.readouterr().err.splitlines()
     assert err == [err[0]] and err[0].startswith("z3: BMC depth 4 of 9 checked, 31 s")
 
