@@ -373,6 +373,33 @@ def _value_set(model: Model, index: int, values: set[int]) -> str | None:
 _ENUMERATE = 64  # the most valuations of a leaf's variables worth listing
 
 
+def _scalar(model: Model, index: int) -> tuple[str, str] | None:
+    """The spec-language expression whose value is the variable's own
+    encoding, with its sort: "term" (numbers, ordered) or "node" (compared
+    for equality only); None for any other variable."""
+    v = model.variables[index]
+    nodes, _ = _names(model)
+    m = re.fullmatch(r"(\w+)\[(\w+)\]", v.name)
+    kind, who = (m.group(1), m.group(2)) if m else (v.name, "")
+    if kind == "term":
+        if not who:
+            return "term", "term"
+        if who in nodes or re.fullmatch(r"w[1-9][0-9]*", who):
+            return f"{who}.term", "term"
+        return None
+    if v.size > len(nodes):  # a value that names no node
+        return None
+    if kind == "primary" and not who:
+        return "primary", "node"
+    if kind in ("source", "node") and who:
+        return f"{who}.{kind}", "node"
+    return None
+
+
+_RELATIONS = (("==", int.__eq__), ("!=", int.__ne__), ("<", int.__lt__), ("<=", int.__le__),
+              (">", int.__gt__), (">=", int.__ge__))
+
+
 def render_lemma(model: Model, f: z3.BoolRef, s: list[z3.BitVecRef]) -> str | None:
     """f (over s) in the spec's condition syntax, or None when some part has no
     spec-language wording. Connectives are kept; each leaf over one variable is
@@ -474,6 +501,9 @@ class _Renderer:
         if len(vs) == 1 and sizes[0] <= _ENUMERATE:
             return self.one(vs[0], self.values(g, vs[0]))
         if len(vs) == 2 and sizes[0] * sizes[1] <= _ENUMERATE:
+            related = self.relation(g, *vs)  # `n1.term < n2.term` reads better than its table
+            if related is not None:
+                return related
             for a, b in (vs, vs[::-1]):
                 # for each value of a, the values of b allowed: clauses "a in A implies b in B"
                 allowed: dict[frozenset, set[int]] = {}
@@ -491,6 +521,20 @@ class _Renderer:
                     clauses.append(f"({lhs}) implies ({rhs})" if rhs != "false" else f"not ({lhs})")
                 else:
                     return " and ".join(f"({c})" for c in clauses) or "true"
+        return None
+
+    def relation(self, g, a: int, b: int) -> str | None:
+        """`x < y` (or ==, !=, <=, >, >=; a node's only == and !=) when g is
+        exactly that comparison of two variables of one sort, on every pair
+        of values of their domains."""
+        x, y = _scalar(self.model, a), _scalar(self.model, b)
+        if x is None or y is None or x[1] != y[1]:
+            return None
+        pairs = [(ka, kb) for ka in range(self.model.variables[a].size) for kb in range(self.model.variables[b].size)]
+        table = [self.truth(g, {a: ka, b: kb}) for ka, kb in pairs]
+        for word, holds in _RELATIONS[:2] if x[1] == "node" else _RELATIONS:
+            if all(t == holds(ka, kb) for t, (ka, kb) in zip(table, pairs)):
+                return f"{x[0]} {word} {y[0]}"
         return None
 
     def walk(self, g) -> str | None:

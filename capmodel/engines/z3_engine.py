@@ -325,7 +325,8 @@ def check_z3(model: Model, *, properties: list[str] | None = None, max_depth: in
     if deadlocks_to is not None:  # --engine both: as deep as the explicit deadlock (its length is checked), if any
         target = deadlocks_to
     if "deadlock" not in proved and not timed_out and target >= 0:
-        timed_out = bmc.run([deadlock], target, deadline).timed_out
+        timed_out = bmc.run([deadlock], target, deadline,
+                            on_depth=lambda t: say(f"z3: deadlocks checked up to depth {t} of {target}")).timed_out
     result.deadlock_depth = None if "deadlock" in proved else st.checked.get("deadlock", -1)
     # 3. Reachable conditions BMC never met: is their negation inductive, given
     #    what was proved? Then the spec is vacuous there, for every depth.
