@@ -289,5 +289,12 @@ def test_a_comparison_of_two_terms_or_two_nodes_is_worded_as_one_and_compiles_to
             assert text == f"{sorts[i][0]} {word} {sorts[j][0]}", (text, word)
             cases.append((f, text))
     assert {t.split()[1] for _, t in cases} >= {"<", "==", ">="}
+    # the negation of a comparison, and a conjunction that is one, are worded as one too
+    a, b = [i for i, s in sorts.items() if s is not None and s[1] == "term"][:2]
+    x, y = tr.s[a], tr.s[b]
+    for f, word in ((z3.Not(z3.ULT(x, y)), ">="), (z3.And(z3.ULE(x, y), x != y), "<"),
+                    (z3.Or(z3.UGT(x, y), x == y), ">=")):
+        assert render_lemma(m, f, tr.s) == f"{sorts[a][0]} {word} {sorts[b][0]}"
+        cases.append((f, render_lemma(m, f, tr.s)))
     assert any("primary" in t for _, t in cases) and any("w1.term" in t for _, t in cases)
     assert_compiles_to_itself(cases)

@@ -528,7 +528,8 @@ class _Renderer:
         exactly that comparison of two variables of one sort, on every pair
         of values of their domains."""
         x, y = _scalar(self.model, a), _scalar(self.model, b)
-        if x is None or y is None or x[1] != y[1]:
+        if x is None or y is None or x[1] != y[1] or \
+                self.model.variables[a].size * self.model.variables[b].size > _ENUMERATE:
             return None
         pairs = [(ka, kb) for ka in range(self.model.variables[a].size) for kb in range(self.model.variables[b].size)]
         table = [self.truth(g, {a: ka, b: kb}) for ka, kb in pairs]
@@ -542,6 +543,10 @@ class _Renderer:
             text = self.leaf(g)  # whatever its connectives, one variable reads best as a set of values
             if text is not None:
                 return text
+        if len(self._symbols(g)) == 2:  # `not (a < b)` reads best as `a >= b`, whatever its connectives
+            related = self.relation(g, *self.symbols(g))
+            if related is not None:
+                return related
         if not self.strict and z3.is_not(g) and z3.is_eq(g.arg(0)) and not _bitwise(g):
             return _plain(g.arg(0).arg(0)) + " != " + _plain(g.arg(0).arg(1))
         if z3.is_and(g) or z3.is_or(g):
