@@ -664,7 +664,12 @@ def infer(spec, properties, timeout, as_json, color_choice):
     model = build_model(cfg)
     unknown_names(properties, [c.name for c in model.invariants], spec, kind)
     unchecked = left_out(cfg, properties)
-    results = z3_chc.spacer_prove(model, list(properties) or None, timeout=timeout, lemmas=model.lemmas)
+    progress = Progress(enabled=not as_json)
+    try:
+        results = z3_chc.spacer_prove(model, list(properties) or None, timeout=timeout, lemmas=model.lemmas,
+                                      progress=progress.say)
+    finally:
+        progress.close()
     stopped = any(r.reason == z3_chc.INTERRUPTED for r in results)
     if stopped:
         code = EXIT_INTERRUPTED

@@ -298,3 +298,13 @@ def test_a_comparison_of_two_terms_or_two_nodes_is_worded_as_one_and_compiles_to
         cases.append((f, render_lemma(m, f, tr.s)))
     assert any("primary" in t for _, t in cases) and any("w1.term" in t for _, t in cases)
     assert_compiles_to_itself(cases)
+
+
+def test_spacer_tells_each_step_for_the_progress_line():
+    """`capmodel infer` shows these on stderr (cli.Progress), so that a run of
+    minutes is not silent: each property's search, then the check of what it found."""
+    said: list[str] = []
+    (r,) = spacer_prove(model("cp.cap"), ["no_stale_read"], timeout=BUDGET, progress=said.append)
+    assert r.verdict == PROVED
+    assert said == ["spacer: no_stale_read (1 of 1): looking for an invariant",
+                    "spacer: no_stale_read (1 of 1): checking the invariant found"]

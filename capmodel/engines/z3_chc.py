@@ -629,7 +629,8 @@ def _stop_if_ctrl_c(reason: str) -> None:
 
 @interrupts.noting
 def spacer_prove(model: Model, property_names: Sequence[str] | None = None, timeout: float = 30.0,
-                 lemmas: Sequence[Condition] = (), api: str = DEFAULT_API) -> list[SpacerResult]:
+                 lemmas: Sequence[Condition] = (), api: str = DEFAULT_API,
+                 progress: Callable[[str], None] | None = None) -> list[SpacerResult]:
     """Ask Spacer for an inductive invariant proving each invariant of the model
     (those named, or all). `timeout` (seconds) bounds the whole call: each
     property gets an equal share of the time still left (what one leaves over
@@ -639,7 +640,9 @@ def spacer_prove(model: Model, property_names: Sequence[str] | None = None, time
     A property the time never reached is UNKNOWN.
     `lemmas` are proved together with the property (the query is P and every
     lemma); when that fails the property alone is asked again, so that a wrong
-    lemma cannot make a property look violated."""
+    lemma cannot make a property look violated. `progress` is told each step
+    (`spacer: no_stale_read (1 of 2): looking for an invariant`)."""
+    say = progress or (lambda _msg: None)
     lemmas = list(lemmas)
     end = time.perf_counter() + timeout
     tr = translate(model, extra=lemmas)
@@ -658,6 +661,8 @@ def spacer_prove(model: Model, property_names: Sequence[str] | None = None, time
                                             "before this property's turn"))
                 continue
             budget = _Budget((end - started) / (len(wanted) - k))
+            which = f"spacer: {c.name} ({k + 1} of {len(wanted)})"
+            say(f"{which}: looking for an invariant")
             good = tr.condition(c.name, c.expr)
             verdict, inv, reason = _spacer(tr, z3.And(good, *extra), budget, api)
             if verdict == VIOLATED and extra and budget.left():
@@ -673,6 +678,7 @@ def spacer_prove(model: Model, property_names: Sequence[str] | None = None, time
                 # checked: unchecked, it would be thrown away.
                 now = time.perf_counter()
                 budget = _Budget(min(max(budget.end - now, CHECK_FLOOR), end - now))
+                say(f"{which}: checking the invariant found")
                 ok, why = check_invariant(tr, inv, good, budget.end - time.perf_counter())
                 r.checked = ok is True
                 if ok is False:
