@@ -169,3 +169,27 @@ def test_other_processes_spend_the_same_work(idle):
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                              env={**os.environ, "PYTHONHASHSEED": seed})
         assert out.stdout.strip() == str(idle[2])
+
+
+def test_a_ctrl_c_in_the_second_stage_is_said_after_what_the_first_found():
+    """Stopped in the search over every atom, generation reports the first
+    stage's result: the note must say it was cut short, not only that the
+    properties are not inductive with those lemmas."""
+    from capmodel.engines.z3_lemmas import Generated
+
+    note = Generated(candidates=915, inductive=624, sample=50_105, stopped=budget.INTERRUPTED,
+                     work=GENERATE_WORK).summary()
+    assert "with them no property is inductive" in note
+    assert "; interrupted (Ctrl-C) in the search over every atom" in note
+
+
+def test_a_run_stopped_before_bmc_does_not_claim_bmc_was_not_needed():
+    from capmodel.render.text import stats_line
+
+    z = check_z3(dataclasses.replace(build_model(load_spec(str(ROOT / "specs/cp.cap"))), reachables=[]),
+                 max_depth=2, generate=None)
+    assert z.bmc_depth >= 0 and stats_line(z).startswith("bounded model checking to depth")
+    z.bmc_depth, z.stats.bound = -1, "interrupted (Ctrl-C)"
+    assert stats_line(z).startswith("stopped before any bounded search (interrupted (Ctrl-C)) after ")
+    z.stats.bound = None
+    assert stats_line(z).startswith("induction (no bounded search was needed)")

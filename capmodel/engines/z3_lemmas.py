@@ -81,6 +81,8 @@ class Generated:
             used += "; the work budget ran out in the search over every atom"
         elif self.stopped == TIME:
             used += "; the time ran out in the search over every atom"
+        elif self.stopped == INTERRUPTED:
+            used += "; interrupted (Ctrl-C) in the search over every atom"
         if self.smaller:
             sample += f" (renamed from a smaller instance: {self.smaller})"
         return (f"lemmas generated: {self.candidates:,} candidates held on {sample}, "

@@ -108,6 +108,8 @@ def stats_line(result: CheckResult) -> str:
     s = result.stats
     if result.engine != "explicit":
         depth = getattr(result, "bmc_depth", s.depth)
+        if depth < 0 and s.bound:  # cut short (time, Ctrl-C) before BMC started
+            return f"stopped before any bounded search ({s.bound}) after {s.seconds:.2f} s"
         if depth < 0:
             return f"induction (no bounded search was needed) in {s.seconds:.2f} s"
         return f"bounded model checking to depth {depth} and induction in {s.seconds:.2f} s"
@@ -251,8 +253,9 @@ def _detail(p, result: CheckResult) -> str:
         depth = getattr(p, "depth", None)
         if p.verdict in ("incomplete", "not reached within bounds") and depth is not None:
             what = "not reached" if p.verdict == "not reached within bounds" else "no counterexample"
-            upto = f"up to depth {depth}" if depth >= 0 else "at no depth yet"
-            return f"{what} {upto} ({why})"
+            if depth < 0:
+                return f"no depth checked yet ({why})"
+            return f"{what} up to depth {depth} ({why})"
         return getattr(p, "method", "") or ""
     # with symmetry each stored state stands for its whole orbit
     reachable = "reachable states up to symmetry" if result.stats.symmetry_order > 1 else "reachable states"
