@@ -328,12 +328,17 @@ def _interval(x: str, values: set[int], size: int) -> str | None:
     return f"{x} >= {lo}" if hi == size - 1 else f"{x} >= {lo} and {x} <= {hi}"
 
 
+def _kind(name: str) -> tuple[str, str]:
+    """A variable's family and member: `term[n1]` -> (term, n1), `primary` -> (primary, "")."""
+    m = re.fullmatch(r"(\w+)\[(\w+)\]", name)
+    return (m.group(1), m.group(2)) if m else (name, "")
+
+
 def _value_set(model: Model, index: int, values: set[int]) -> str | None:
     """`variable in values` in the spec language, or None."""
     v = model.variables[index]
     nodes, writes = _names(model)
-    m = re.fullmatch(r"(\w+)\[(\w+)\]", v.name)
-    kind, who = (m.group(1), m.group(2)) if m else (v.name, "")
+    kind, who = _kind(v.name)
     node = lambda k: nodes[k] if 0 <= k < len(nodes) else None  # noqa: E731
     write = lambda i: f"w{i + 1}"  # noqa: E731
     if kind == "up":
@@ -354,12 +359,11 @@ def _value_set(model: Model, index: int, values: set[int]) -> str | None:
         return _statuses(who, values, _WRITE_STATUS if who.startswith("w") else _READ_STATUS)
     if kind == "primary":
         return _one_of(values, v.size, lambda k: f"primary == {node(k)}" if node(k) else None)
-    if kind == "term" and who:  # a node's term, or the term a write was accepted in
-        if who not in nodes and not re.fullmatch(r"w[1-9][0-9]*", who):
-            return None
-        x = f"{who}.term"
-        return _interval(x, values, v.size) or _one_of(values, v.size, lambda k: f"{x} == {k}")
-    if kind in ("term", "crashes", "partitions"):
+    if kind == "term":  # the highest term, a node's, or the one a write was accepted in
+        x = _scalar(model, index)
+        return None if x is None else (_interval(x[0], values, v.size)
+                                       or _one_of(values, v.size, lambda k: f"{x[0]} == {k}"))
+    if kind in ("crashes", "partitions"):
         return _interval(kind, values, v.size) or _one_of(values, v.size, lambda k: f"{kind} == {k}")
     if kind == "cut_links":
         pairs = [(a, b) for a in range(len(nodes)) for b in range(a + 1, len(nodes))]
@@ -379,8 +383,7 @@ def _scalar(model: Model, index: int) -> tuple[str, str] | None:
     for equality only); None for any other variable."""
     v = model.variables[index]
     nodes, _ = _names(model)
-    m = re.fullmatch(r"(\w+)\[(\w+)\]", v.name)
-    kind, who = (m.group(1), m.group(2)) if m else (v.name, "")
+    kind, who = _kind(v.name)
     if kind == "term":
         if not who:
             return "term", "term"
@@ -439,6 +442,9 @@ class _Renderer:
         # term id -> (the term, its Python closure or None): a leaf's truth on
         # every valuation of its variables, without asking Z3 each time
         self._closures: dict[int, tuple] = {}
+        # term id -> (the term, relation()'s answer): top() asks a leaf, then
+        # walk() the same term, of up to 64 pairs of values each time
+        self._relations: dict[int, tuple] = {}
 
     def symbols(self, f: z3.ExprRef) -> list[int]:
         """The indices of the state variables f reads, sorted."""
@@ -527,6 +533,12 @@ class _Renderer:
         """`x < y` (or ==, !=, <=, >, >=; a node's only == and !=) when g is
         exactly that comparison of two variables of one sort, on every pair
         of values of their domains."""
+        key = g.get_id()
+        if key not in self._relations:
+            self._relations[key] = (g, self._relation(g, a, b))
+        return self._relations[key][1]
+
+    def _relation(self, g, a: int, b: int) -> str | None:
         x, y = _scalar(self.model, a), _scalar(self.model, b)
         if x is None or y is None or x[1] != y[1] or \
                 self.model.variables[a].size * self.model.variables[b].size > _ENUMERATE:

@@ -142,7 +142,6 @@ def join_kinds(*kinds, error: type[Exception] | None = None):
     return found
 
 
-
 class _Renamer:
     """Rewrites an expression e into one whose value on the renamed state is
     the renamed value of e on the original state."""

@@ -11,8 +11,8 @@ from .failover import add_failover
 from .faults import add_crashes, add_partitions
 from .properties import Explainer, builtin_conditions
 from .reads import add_client_reads
-from .smaller import smaller_config
 from .replication import add_log_shipping, add_replica_lag
+from .smaller import smaller_config
 from .state import R_NOT_SENT, W_NOT_SENT, W_PENDING, ActionSet, SystemState
 from .story import Story
 from .symmetry import declare_symmetry
