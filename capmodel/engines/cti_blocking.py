@@ -261,6 +261,13 @@ def strengthen(model: Model, tr: Translation, kept: list[Expr], goals: list[Expr
                    *[tr.at(g, cur) for g in deadline.paced([tr.translator.as_bool(e, "kept") for e in kept])]]
         conditions = list(goals)  # the goals, then the clauses learned
         learned: set[Expr] = set()
+        # One solver for the rounds, as long as no condition is dropped: what
+        # Z3 learned in one round then serves the next (a fresh solver per
+        # round spent most of the loop's time on the last rounds' hard
+        # questions). A condition is assumed in the first state for good; in
+        # the second, a literal of its own says it is broken.
+        s = None
+        broken: dict[Expr, object] = {}
         rounds = 0
         while True:
             rounds += 1
@@ -269,14 +276,20 @@ def strengthen(model: Model, tr: Translation, kept: list[Expr], goals: list[Expr
             parts = [(i, x) for i, e in enumerate(conditions) for x in (e.args if e.op == "and" else (e,))]
             failing = invgen.failing_test([x for _, x in parts])
             reads = [variables_read(x, set()) for _, x in parts]
-            s = tr.solver(logic)
-            breaks = [tr.literal(f"block_breaks#{rounds}#{i}") for i in range(len(conditions))]
-            s.add(*assumed, *[tr.at(g, cur) for g in good], Z.Or(breaks),
-                  *[Z.Implies(b, Z.Not(tr.at(g, nxt))) for b, g in zip(breaks, good)])
+            if s is None:
+                s, broken = tr.solver(logic), {}
+                s.add(*assumed, *[tr.at(g, cur) for g in good])
+            for e, g in zip(conditions, good):
+                if e not in broken:
+                    broken[e] = tr.literal(f"block_breaks#{len(broken)}")
+                    s.add(Z.Implies(broken[e], Z.Not(tr.at(g, nxt))))
+            some = tr.literal(f"block_some#{rounds}")  # this round's question: one of its conditions broken
+            s.add(Z.Implies(some, Z.Or([broken[e] for e in conditions])))
+            assumptions = [some]
             dropped: set[int] = set()
             new: list[Expr] = []
             while True:
-                answer = deadline.check(s)
+                answer = deadline.check(s, *assumptions)
                 if answer == Z.UNKNOWN:
                     raise deadline.give_up(s.reason_unknown())
                 if answer == Z.UNSAT:
@@ -300,7 +313,9 @@ def strengthen(model: Model, tr: Translation, kept: list[Expr], goals: list[Expr
                        and not Z.is_true(zmodel.eval(tr.at(g, nxt), model_completion=True))}
                 assert now, "a model of the query breaks some condition"
                 dropped |= now
-                s.add(*[Z.Not(breaks[i]) for i in now])
+                assumptions += [Z.Not(broken[conditions[i]]) for i in now]
+            if dropped:
+                s = None  # a dropped condition is no longer assumed in the first state
             if not new and not dropped:
                 break
             conditions = [c for i, c in enumerate(conditions) if i not in dropped] + new
