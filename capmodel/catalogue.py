@@ -141,6 +141,14 @@ ATTRIBUTES: dict[str, dict[str, tuple[str | None, str, str]]] = {
         "source": (None, "node", "the master this node replicates from"),
         "term": (None, "int", "the term this node knows (0 without failover)"),
         "cut_from": ("node", "bool", "the link between the two nodes is cut"),
+        "flushed": ("write", "bool", "the node has the write on its disk (with `ack_after flushed` or `applied`; "
+                                     "elsewhere the same as `has`)"),
+        "applied": ("write", "bool", "the node has applied the write, so its readers see it (with `ack_after "
+                                     "flushed` or `applied`; elsewhere the same as `has`)"),
+        "sync_standby": (None, "bool", "the node is one of the synchronous standbys (`failover "
+                                       "promote_sync_standby`; false elsewhere)"),
+        "has_noop": ("int", "bool", "the node's log holds the no-op entry that the leader elected in that term "
+                                    "appended (`failover elect`; false elsewhere)"),
     },
     "write": {
         "issued": (None, "bool", "the client has sent the write"),
@@ -152,6 +160,14 @@ ATTRIBUTES: dict[str, dict[str, tuple[str | None, str, str]]] = {
         "client": (None, "int", "the client that sent it (1-based)"),
         "term": (None, "int", "the term in which its node accepted it (0 until then, and without elections "
                               "or promote_most_up_to_date, which compare logs by it)"),
+        "timed_out": (None, "bool", "the client stopped waiting for the answer (`unanswered` also counts a "
+                                    "node that crashed under the write)"),
+        "waiting": (None, "bool", "the master still waits for the acks of the write (`visibility after_sync` "
+                                  "keeps that apart from the client's wait; elsewhere the same as `pending`)"),
+        "acked_by": ("node", "bool", "that node acknowledged the write: to the coordinator in leaderless "
+                                     "replication, elsewhere to its master (`n.acked(w)`)"),
+        "in_flight_to": ("node", "bool", "the coordinator's copy of the write is on its way to that node "
+                                         "(leaderless replication; false elsewhere)"),
     },
     "read": {
         "issued": (None, "bool", "the client has sent the read"),
@@ -162,6 +178,12 @@ ATTRIBUTES: dict[str, dict[str, tuple[str | None, str, str]]] = {
         "saw": ("write", "bool", "the answer included that write"),
         "seen": (None, "int", "how many writes the answer included"),
         "client": (None, "int", "the client that sent it (1-based)"),
+        "timed_out": (None, "bool", "the read got no answer in time (leaderless: its coordinator could "
+                                    "not collect the replies it needs; elsewhere: the client reached no master)"),
+        "pending": (None, "bool", "the read waits for its replies (leaderless replication; false elsewhere, "
+                                  "where a read is answered in one step)"),
+        "replied_by": ("node", "bool", "that node has replied to the read's coordinator (leaderless "
+                                       "replication; false elsewhere)"),
     },
 }
 

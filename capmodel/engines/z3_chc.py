@@ -228,9 +228,15 @@ def _analyse(tr: Translation, parts: list[z3.BoolRef], good: z3.BoolRef, budget:
 # ------------------------------------------------------------------ the spec language
 # What a variable's value means, as the spec language says it (semantics/state.py
 # and semantics/expressions.py). Only what has an attribute is rendered.
+# Groups of status codes and their words, the coarser first: a set of codes
+# is said by the fewest groups that make it up (the two kinds of unanswered
+# apart only where the set splits them).
 _WRITE_STATUS = [("not {x}.issued", {0}), ("{x}.pending", {1}), ("{x}.acked", {2}), ("{x}.failed", {3}),
-                 ("{x}.unanswered", {4, 5})]
-_READ_STATUS = [("not {x}.issued", {0}), ("{x}.ok", {1}), ("{x}.failed", {2}), ("{x}.unanswered", {3, 4})]
+                 ("{x}.unanswered", {4, 5}), ("({x}.unanswered and not {x}.timed_out)", {4}),
+                 ("{x}.timed_out", {5})]
+_READ_STATUS = [("not {x}.issued", {0}), ("{x}.ok", {1}), ("{x}.failed", {2}), ("{x}.unanswered", {3, 4}),
+                ("({x}.unanswered and not {x}.timed_out)", {3}), ("{x}.timed_out", {4}),
+                ("{x}.pending", {5})]  # leaderless reads wait for their replies
 _ROLES = ["{x}.is_follower", "{x}.is_master", "{x}.is_fenced"]
 
 
@@ -258,21 +264,31 @@ def _one_of(values: set[int], size: int, words) -> str | None:
     return None if None in w else " or ".join(w)
 
 
-def _statuses(x: str, values: set[int], table) -> str | None:
-    """`x in values` for a status, by the attributes that name groups of codes."""
-    chosen = [t for t, vs in table if vs <= values]
-    if set().union(*[vs for _, vs in table if vs <= values]) != values:
-        return None  # splits a group the spec language cannot tell apart
-    if not chosen:
+def _statuses(x: str, values: set[int], size: int, table) -> str | None:
+    """`x in values` for a status of `size` codes, by the attributes that name
+    groups of codes: the values, or their complement, whichever takes fewer."""
+    every = set(range(size))
+    if not values & every:
         return "false"
-    if len(chosen) == len(table):
+    if every <= values:
         return "true"
-    others = [t for t, vs in table if not vs <= values]
-    pick = chosen if len(chosen) <= len(others) else others
-    text = " or ".join(t.format(x=x) for t in pick)
-    if pick is chosen:
-        return text
-    return f"not ({text})" if len(pick) > 1 else text[4:] if text.startswith("not ") else f"not {text}"
+
+    def cover(wanted: set[int]) -> list[str] | None:
+        words, have = [], set()
+        for text, codes in table:
+            if codes & every and codes & every <= wanted and not codes & every <= have:
+                words.append(text.format(x=x))
+                have |= codes & every
+        return words if have == wanted else None
+    chosen, others = cover(values & every), cover(every - values)
+    if chosen is None and others is None:
+        return None  # splits a group the spec language cannot tell apart
+    if others is None or (chosen is not None and len(chosen) <= len(others)):
+        return " or ".join(chosen)
+    if len(others) > 1:
+        return "not (" + " or ".join(others) + ")"
+    text = others[0]
+    return text[4:] if text.startswith("not ") else f"not {text}"
 
 
 def _mask(values: set[int], bits: int, atom, count: str | None = None, nonzero: str | None = None
@@ -328,6 +344,13 @@ def _interval(x: str, values: set[int], size: int) -> str | None:
     return f"{x} >= {lo}" if hi == size - 1 else f"{x} >= {lo} and {x} <= {hi}"
 
 
+# variables that are sets of writes or of nodes, and the attribute that tests one member
+_WRITE_SETS = {"log": "has", "value": "has", "acked_to_master": "acked", "seen": "saw", "flushed": "flushed",
+               "applied": "applied"}
+_NODE_SETS = {"acks": "acked_by", "in_flight": "in_flight_to", "replied": "replied_by",
+              "sync_standbys": "sync_standby"}
+
+
 def _kind(name: str) -> tuple[str, str]:
     """A variable's family and member: `term[n1]` -> (term, n1), `primary` -> (primary, "")."""
     m = re.fullmatch(r"(\w+)\[(\w+)\]", name)
@@ -345,10 +368,17 @@ def _value_set(model: Model, index: int, values: set[int]) -> str | None:
         return _one_of(values, 2, lambda k: f"{who}.up" if k else f"{who}.crashed")
     if kind == "role":
         return _one_of(values, 3, lambda k: _ROLES[k].format(x=who))
-    if kind in ("log", "acked_to_master", "seen") and v.size == 1 << writes:
-        attr = {"log": "has", "acked_to_master": "acked", "seen": "saw"}[kind]
-        count = {"log": f"{who}.length", "seen": f"{who}.seen"}.get(kind)
+    if kind in _WRITE_SETS and v.size == 1 << writes:  # a node's or a read's set of writes
+        attr = _WRITE_SETS[kind]
+        count = {"log": f"{who}.length", "value": f"{who}.length", "seen": f"{who}.seen"}.get(kind)
         return _mask(values, writes, lambda i: f"{who}.{attr}({write(i)})", count)
+    if kind in _NODE_SETS and v.size == 1 << len(nodes):  # a write's, a read's or the system's set of nodes
+        attr = _NODE_SETS[kind]
+        return _mask(values, len(nodes), lambda n: f"{who}.{attr}({nodes[n]})" if who else f"{nodes[n]}.{attr}")
+    if kind == "noops" and v.size > 1:  # bit t-1: the no-op of term t
+        return _mask(values, v.size.bit_length() - 1, lambda t: f"{who}.has_noop({t + 1})")
+    if kind == "waiting":
+        return _one_of(values, 2, lambda k: f"{who}.waiting" if k else f"not {who}.waiting")
     if kind == "source":
         return _one_of(values, v.size, lambda k: f"{who}.source == {node(k)}" if node(k) else None)
     if kind == "node":
@@ -356,7 +386,7 @@ def _value_set(model: Model, index: int, values: set[int]) -> str | None:
     if kind == "client":
         return _one_of(values, v.size, lambda k: f"{who}.client == {k + 1}")
     if kind == "status":
-        return _statuses(who, values, _WRITE_STATUS if who.startswith("w") else _READ_STATUS)
+        return _statuses(who, values, v.size, _WRITE_STATUS if who.startswith("w") else _READ_STATUS)
     if kind == "primary":
         return _one_of(values, v.size, lambda k: f"primary == {node(k)}" if node(k) else None)
     if kind == "term":  # the highest term, a node's, or the one a write was accepted in

@@ -116,6 +116,17 @@ class ExpressionCompiler:
                 return self._per_element(arg, lambda i: X.has_bit(st.ackd[k], i))
             if name == "cut_from":
                 return self._per_element(arg, lambda m: st.link_cut(k, m))
+            if name == "has_noop":  # bit t-1 of noops: the no-op of term t (noop.py)
+                noops = getattr(st, "noops", None)
+                if noops is None:
+                    return X.FALSE
+                terms = st.variables[noops[k].args[0]].size.bit_length() - 1  # a bit per term from 1
+                return X.or_(*(X.and_(X.eq(arg, X.const(t)), X.has_bit(noops[k], t - 1))
+                               for t in range(1, terms + 1)))
+            if name in ("flushed", "applied"):  # all of the log where positions are not tracked
+                held = getattr(st, name, None)
+                held = st.log[k] if held is None else held[k]
+                return self._per_element(arg, lambda i: X.has_bit(held, i))
             return {
                 "up": lambda: st.is_up(k),
                 "crashed": lambda: X.not_(st.is_up(k)),
@@ -125,9 +136,15 @@ class ExpressionCompiler:
                 "length": lambda: X.popcount(st.log[k]),
                 "source": lambda: Ref("node", st.src[k]),
                 "term": lambda: st.node_term(k),
+                "sync_standby": lambda: (X.has_bit(st.sync_set, k) if getattr(st, "sync_set", None) is not None
+                                         else X.FALSE),
             }[name]()
         if kind == "write":
             s = st.wstatus[k]
+            if name in ("acked_by", "in_flight_to"):
+                return self._per_element(arg, lambda m: self._attr("node", m, "acked", Ref("write", X.const(k)))
+                                         if name == "acked_by" else X.FALSE)
+            waiting = getattr(st, "waiting", None)
             return {
                 "issued": lambda: X.ne(s, X.const(W_NOT_SENT)),
                 "pending": lambda: X.eq(s, X.const(W_PENDING)),
@@ -137,10 +154,15 @@ class ExpressionCompiler:
                 "node": lambda: Ref("node", st.wnode[k]),
                 "client": lambda: X.add(st.wclient[k], X.const(1)),
                 "term": lambda: st.wterm[k] if st.wterm is not None else X.const(0),
+                "timed_out": lambda: X.eq(s, X.const(W_TIMED_OUT)),
+                "waiting": lambda: (X.eq(waiting[k], X.const(1)) if waiting is not None
+                                    else X.eq(s, X.const(W_PENDING))),
             }[name]()
         s = st.rstatus[k]
         if name == "saw":
             return self._per_element(arg, lambda i: X.has_bit(st.rseen[k], i))
+        if name == "replied_by":  # a read answered in one step has no replies to collect
+            return self._per_element(arg, lambda _m: X.FALSE)
         return {
             "issued": lambda: X.ne(s, X.const(R_NOT_SENT)),
             "ok": lambda: X.eq(s, X.const(R_OK)),
@@ -149,4 +171,6 @@ class ExpressionCompiler:
             "node": lambda: Ref("node", st.rnode[k]),
             "seen": lambda: X.popcount(st.rseen[k]),
             "client": lambda: X.add(st.rclient[k], X.const(1)),
+            "timed_out": lambda: X.eq(s, X.const(R_TIMED_OUT)),
+            "pending": lambda: X.FALSE,
         }[name]()

@@ -30,6 +30,13 @@ class LeaderlessCompiler(ExpressionCompiler):
             return Ref("node", X.const(k))
         if name == "term" and kind in ("node", "write"):  # no terms without a master
             return X.const(0)
+        st = self.st
+        held = {("write", "acked_by"): st.wacks, ("write", "in_flight_to"): st.inflight,
+                ("read", "replied_by"): st.replied}.get((kind, name))
+        if held is not None:  # the nodes that acked, were sent, replied
+            return self._per_element(arg, lambda m: X.has_bit(held[k], m))
+        if (kind, name) == ("read", "pending"):
+            return X.eq(st.rstatus[k], X.const(R_PENDING))
         return super()._attr(kind, k, name, arg)
 
 

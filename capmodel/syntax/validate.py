@@ -620,12 +620,14 @@ class _TypeChecker:
         want_arg, result, _ = table[name]
         if want_arg is None and e.arg is not None:
             self.v.error("CAP403", f"'{name}' takes no argument", e.arg.span, f"write `.{name}` alone")
-        elif want_arg is not None and e.arg is None:
-            example = {"write": "w1", "node": next(iter(sorted(self.nodes)), "a"), "read": "r1"}[want_arg]
-            self.v.error("CAP403", f"'{name}' needs {_a(want_arg)} as argument", e.span,
-                         f"write `.{name}({example})`")
-        elif want_arg is not None and arg_t not in (want_arg, "error"):
-            self.v.error("CAP403", f"'{name}' needs {_a(want_arg)} as argument, not {_a(arg_t)}", e.arg.span)
+        elif want_arg is not None:
+            example = {"write": "w1", "node": next(iter(sorted(self.nodes)), "a"), "read": "r1", "int": "1"}[want_arg]
+            if e.arg is None:
+                self.v.error("CAP403", f"'{name}' needs {_a(want_arg)} as argument", e.span,
+                             f"write `.{name}({example})`")
+            elif arg_t not in (want_arg, "error"):
+                self.v.error("CAP403", f"'{name}' needs {_a(want_arg)} as argument, not {_a(arg_t)}", e.arg.span,
+                             f"write `.{name}({example})`")
         return result
 
     def binary(self, e: ast.Binary, scope, in_count: bool) -> str:
