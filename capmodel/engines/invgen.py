@@ -309,7 +309,7 @@ def shape(model: Model, e: Expr) -> str:
 
 
 def generate(model: Model, states: list[State], tick=_never, sayable=None, tables: dict | None = None,
-             pointers: bool = False) -> list[Candidate]:
+             pointers: bool = False, within: set[int] | None = None) -> list[Candidate]:
     """Every unit and two-literal clause over the vocabulary that holds in all
     the states (non-empty; the initial state among them). Atoms with the same
     truth table are one class: its members are said equal (two clauses each)
@@ -323,7 +323,8 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None, table
     renamed over every 3 is "all 7"; nor `x == c` for a set x (a log that is
     exactly {w1, w2}: at 6 writes the same constant says {w1, w2} and
     nothing else), whose bits are atoms of their own, nor the size of a set
-    against 2 or more (_size_count)."""
+    against 2 or more (_size_count). `within`: only atoms over these
+    variables (the properties' cone, cti_blocking.update_cone)."""
     everything = (1 << len(states)) - 1
     out: list[Candidate] = []
     classes: dict[int, Expr] = {}  # truth table -> the first atom with it
@@ -332,6 +333,8 @@ def generate(model: Model, states: list[State], tick=_never, sayable=None, table
         masks = _masks(model)
         levels = [[a for a in tier if not _partial_count(a) and not _mask_value(a, masks) and not _size_count(a)]
                   for tier in levels]
+    if within is not None:
+        levels = [[a for a in tier if variables_read(a, set()) <= within] for tier in levels]
     atoms = [a for tier in levels for a in tier]
     level = {a: n for n, tier in reversed(list(enumerate(levels))) for a in tier}
     tick()
