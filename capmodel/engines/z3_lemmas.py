@@ -367,6 +367,12 @@ def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sam
                                         logic, facts, say)
         if inductive is None:
             return None
+        # What blocking kept is inductive with Houdini's set (Z3's word), so a
+        # later stage assumes it too: raft_majority's first stage blocked 668
+        # states to prove one property, and the second blocked them again
+        # (766) before it could prove both.
+        settled.update((candidates[i].expr, candidates[i]) if i < len(candidates)
+                       else (props[i - len(candidates)].expr, None) for i in inductive)
     goals = [k for k, i in enumerate(inductive) if i >= len(candidates)]
     kept = len(inductive) - len(goals)  # the candidates kept (the properties kept are `goals`)
     if not goals:
