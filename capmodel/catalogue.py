@@ -141,10 +141,13 @@ ATTRIBUTES: dict[str, dict[str, tuple[str | None, str, str]]] = {
         "source": (None, "node", "the master this node replicates from"),
         "term": (None, "int", "the term this node knows (0 without failover)"),
         "cut_from": ("node", "bool", "the link between the two nodes is cut"),
-        "flushed": ("write", "bool", "the node has the write on its disk (with `ack_after flushed` or `applied`; "
+        "flushed": ("write", "bool", "as a follower, the node has flushed the write to its disk (with "
+                                     "`ack_after flushed` or `applied`: a follower's position; a master keeps "
+                                     "the one it had when it took over, and its own new writes are not in it; "
                                      "elsewhere the same as `has`)"),
-        "applied": ("write", "bool", "the node has applied the write, so its readers see it (with `ack_after "
-                                     "flushed` or `applied`; elsewhere the same as `has`)"),
+        "applied": ("write", "bool", "as a follower, the node has applied the write, so its readers see it (with "
+                                     "`ack_after flushed` or `applied`: a follower's position, kept by a master "
+                                     "as `flushed` is; elsewhere the same as `has`)"),
         "sync_standby": (None, "bool", "the node is one of the synchronous standbys (`failover "
                                        "promote_sync_standby`; false elsewhere)"),
         "has_noop": ("int", "bool", "the node's log holds the no-op entry that the leader elected in that term "

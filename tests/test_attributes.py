@@ -27,6 +27,7 @@ CASES = [
   invariant flushed_are_held: forall n in nodes: forall w in writes: n.flushed(w) implies n.has(w)
   reachable flushed_not_applied: exists n in nodes: exists w in writes: n.flushed(w) and not n.applied(w)
   reachable held_not_flushed: exists n in nodes: exists w in writes: n.has(w) and not n.flushed(w)
+  reachable master_beyond_its_position: exists w in writes: pg_primary.is_master and pg_primary.has(w) and not pg_primary.flushed(w)
   reachable s1_listed: s1.sync_standby
   invariant primary_not_listed: not pg_primary.sync_standby or not pg_primary.is_master
   reachable master_waits: exists w in writes: w.waiting
@@ -34,7 +35,8 @@ CASES = [
   reachable a_timeout: exists w in writes: w.timed_out
   invariant timeouts_are_unanswered: forall w in writes: w.timed_out implies w.unanswered
 """, {"applied_were_flushed": "holds", "flushed_are_held": "holds", "flushed_not_applied": "reached",
-      "held_not_flushed": "reached", "s1_listed": "reached", "primary_not_listed": "holds",
+      "held_not_flushed": "reached",
+      "master_beyond_its_position": "reached", "s1_listed": "reached", "primary_not_listed": "holds",
       "master_waits": "reached", "waits_while_pending": "holds",
       "a_timeout": "reached", "timeouts_are_unanswered": "holds"}),
     ("specs/textbook/raft_majority.cap", """
