@@ -187,6 +187,8 @@ ATTRIBUTES: dict[str, dict[str, tuple[str | None, str, str]]] = {
                                   "where a read is answered in one step)"),
         "replied_by": ("node", "bool", "that node has replied to the read's coordinator (leaderless "
                                        "replication; false elsewhere)"),
+        "after_ack": ("write", "bool", "the read was sent after that write was acknowledged (recorded for "
+                                       "a read answered OK, and for every leaderless read)"),
     },
 }
 

@@ -33,12 +33,15 @@ CASES = [
   reachable master_waits: exists w in writes: w.waiting
   invariant waits_while_pending: forall w in writes: w.waiting implies w.issued
   reachable a_timeout: exists w in writes: w.timed_out
+  reachable read_after_an_ack: exists r in reads: exists w in writes: r.after_ack(w) and r.ok
+  invariant acks_before_reads_were_acks: forall r in reads: forall w in writes: r.after_ack(w) implies w.acked
   invariant timeouts_are_unanswered: forall w in writes: w.timed_out implies w.unanswered
 """, {"applied_were_flushed": "holds", "flushed_are_held": "holds", "flushed_not_applied": "reached",
       "held_not_flushed": "reached",
       "master_beyond_its_position": "reached", "s1_listed": "reached", "primary_not_listed": "holds",
       "master_waits": "reached", "waits_while_pending": "holds",
-      "a_timeout": "reached", "timeouts_are_unanswered": "holds"}),
+      "a_timeout": "reached", "timeouts_are_unanswered": "holds", "read_after_an_ack": "reached",
+      "acks_before_reads_were_acks": "holds"}),
     ("specs/textbook/raft_majority.cap", """
   reachable a_noop: exists n in nodes: n.has_noop(1)
   invariant noops_after_elections: forall n in nodes: n.has_noop(1) implies term >= 1

@@ -313,9 +313,9 @@ def test_every_value_set_rendered_in_the_spec_language_compiles_to_itself():
 
 @pytest.mark.parametrize("source, words", [
     (POSITIONS, ["s1.flushed(w1)", "not p.applied(w2)", "w1.waiting", "s1.sync_standby", "w2.timed_out",
-                 "w1.unanswered and not w1.timed_out", "r1.timed_out"]),
+                 "w1.unanswered and not w1.timed_out", "r1.timed_out", "r1.after_ack(w2)"]),
     (LEADERLESS, ["n1.has(w1)", "w1.acked_by(n2)", "not w2.in_flight_to(n3)", "r1.replied_by(n1)", "r1.pending",
-                  "r1.timed_out", "w1.timed_out"]),
+                  "r1.timed_out", "w1.timed_out", "r1.after_ack(w1)"]),
     (ELECTIONS, ["n1.has_noop(1)", "not n3.has_noop(2)", "n2.term", "w1.term"]),
 ], ids=["positions", "leaderless", "elections"])
 def test_the_words_of_real_systems_compile_to_themselves(source, words):

@@ -346,7 +346,7 @@ def _interval(x: str, values: set[int], size: int) -> str | None:
 
 # variables that are sets of writes or of nodes, and the attribute that tests one member
 _WRITE_SETS = {"log": "has", "value": "has", "acked_to_master": "acked", "seen": "saw", "flushed": "flushed",
-               "applied": "applied"}
+               "applied": "applied", "acked_at": "after_ack"}
 _NODE_SETS = {"acks": "acked_by", "in_flight": "in_flight_to", "replied": "replied_by",
               "sync_standbys": "sync_standby"}
 

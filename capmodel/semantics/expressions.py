@@ -161,6 +161,8 @@ class ExpressionCompiler:
         s = st.rstatus[k]
         if name == "saw":
             return self._per_element(arg, lambda i: X.has_bit(st.rseen[k], i))
+        if name == "after_ack":
+            return self._per_element(arg, lambda i: X.has_bit(st.racked[k], i))
         if name == "replied_by":  # a read answered in one step has no replies to collect
             return self._per_element(arg, lambda _m: X.FALSE)
         return {
