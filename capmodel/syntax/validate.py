@@ -627,7 +627,7 @@ class _TypeChecker:
                              f"write `.{name}({example})`")
             elif arg_t not in (want_arg, "error"):
                 self.v.error("CAP403", f"'{name}' needs {_a(want_arg)} as argument, not {_a(arg_t)}", e.arg.span,
-                             f"write `.{name}({example})`")
+                             f"the argument of `.{name}` is {_a(want_arg)}: write `.{name}({example})`")
         return result
 
     def binary(self, e: ast.Binary, scope, in_count: bool) -> str:
