@@ -276,9 +276,10 @@ def _statuses(x: str, values: set[int], size: int, table) -> str | None:
     def cover(wanted: set[int]) -> list[str] | None:
         words, have = [], set()
         for text, codes in table:
-            if codes & every and codes & every <= wanted and not codes & every <= have:
+            codes = codes & every  # a read of the master-based family has no `pending` code
+            if codes and codes <= wanted and not codes <= have:
                 words.append(text.format(x=x))
-                have |= codes & every
+                have |= codes
         return words if have == wanted else None
     chosen, others = cover(values & every), cover(every - values)
     if chosen is None and others is None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from ..ir import expr as X
 from ..ir.expr import Expr
 from ..syntax import ast as A
+from . import noop
 from .state import (FENCED, FOLLOWER, MASTER, R_ERROR, R_LOST_DOWN, R_NOT_SENT, R_OK, W_ERROR,
                     W_LOST_DOWN, W_NOT_SENT, W_OK, W_PENDING, W_TIMED_OUT, R_TIMED_OUT, SystemState, read_name,
                     write_name)
@@ -120,9 +121,9 @@ class ExpressionCompiler:
                 noops = getattr(st, "noops", None)
                 if noops is None:
                     return X.FALSE
-                terms = st.variables[noops[k].args[0]].size.bit_length() - 1  # a bit per term from 1
+                # not noop.term_mask: a term past the budget (a user's `has_noop(9)`) holds no no-op
                 return X.or_(*(X.and_(X.eq(arg, X.const(t)), X.has_bit(noops[k], t - 1))
-                               for t in range(1, terms + 1)))
+                               for t in range(1, noop.budget(st) + 1)))
             if name in ("flushed", "applied"):  # all of the log where positions are not tracked
                 held = getattr(st, name, None)
                 held = st.log[k] if held is None else held[k]
@@ -141,9 +142,10 @@ class ExpressionCompiler:
             }[name]()
         if kind == "write":
             s = st.wstatus[k]
-            if name in ("acked_by", "in_flight_to"):
-                return self._per_element(arg, lambda m: self._attr("node", m, "acked", Ref("write", X.const(k)))
-                                         if name == "acked_by" else X.FALSE)
+            if name == "acked_by":  # to its master: the node's `acked(w)`
+                return self._per_element(arg, lambda m: self._attr("node", m, "acked", Ref("write", X.const(k))))
+            if name == "in_flight_to":  # a master ships its log: no copy of a write is in flight
+                return self._per_element(arg, lambda _m: X.FALSE)
             waiting = getattr(st, "waiting", None)
             return {
                 "issued": lambda: X.ne(s, X.const(W_NOT_SENT)),
