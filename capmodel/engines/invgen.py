@@ -32,6 +32,8 @@ one lemma per family, the conjunction of the members the proof used.
 """
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 
 from ..ir import expr as X
@@ -297,6 +299,43 @@ def survivors(candidates: list[Candidate], states: list[State], tick=_never) -> 
             tick()
         broken.update(failing(s))
     return [c for i, c in enumerate(candidates) if i not in broken]
+
+
+MAX_ASSIGNMENTS = 4_096  # the most assignments of a candidate's variables tried to see it is always true
+
+
+def always_true(model: Model, candidates: list[Candidate], tick=_never) -> set[int]:
+    """The candidates true in every assignment of the variables they read,
+    within the variables' domains (`x != 0 or x != 1`; a count of nodes
+    holding a write or not holding it): they say nothing a proof that
+    assumes the domains could use. Found by trying every assignment, the
+    candidates over the same variables together; those over more than
+    MAX_ASSIGNMENTS assignments are not tried (kept)."""
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for i, c in enumerate(candidates):
+        groups.setdefault(tuple(sorted(variables_read(c.expr, set()))), []).append(i)
+    out: set[int] = set()
+    base = list(model.initial_state)
+    tried = 0
+    for reads, members in groups.items():
+        sizes = [model.variables[v].size for v in reads]
+        if math.prod(sizes) > MAX_ASSIGNMENTS:
+            continue
+        tried += math.prod(sizes)
+        if tried >= MAX_ASSIGNMENTS:  # a step of the work budget per so many assignments
+            tried = 0
+            tick()
+        failing = failing_test([candidates[i].expr for i in members])
+        broken: set[int] = set()
+        state = list(base)
+        for values in itertools.product(*map(range, sizes)):
+            for v, x in zip(reads, values):
+                state[v] = x
+            broken.update(failing(tuple(state)))
+            if len(broken) == len(members):
+                break
+        out.update(m for k, m in enumerate(members) if k not in broken)
+    return out
 
 
 def shape(model: Model, e: Expr) -> str:

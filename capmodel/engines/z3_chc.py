@@ -246,6 +246,13 @@ def _names(model: Model) -> tuple[list[str], int]:
     return nodes, writes
 
 
+def elements(model: Model) -> dict[str, list[str]]:
+    """The elements of each declared set, as the spec language names them."""
+    nodes, writes = _names(model)
+    reads = [v.name[7:-1] for v in model.variables if re.fullmatch(r"status\[r\d+\]", v.name)]
+    return {"nodes": nodes, "writes": [f"w{i + 1}" for i in range(writes)], "reads": reads}
+
+
 def _one_of(values: set[int], size: int, words) -> str | None:
     """`x in values` by the words for each value, or by its complement."""
     if not values:
@@ -625,7 +632,7 @@ class _Renderer:
             return None
         while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
             text = text[1:-1]
-        return _unwrap_atoms(text)
+        return tidy(text)
 
 
 def _bitwise(f: z3.ExprRef) -> bool:
@@ -643,6 +650,19 @@ def _bitwise(f: z3.ExprRef) -> bool:
 
 def _plain(f: z3.ExprRef) -> str:
     return re.sub(r"\s+", " ", str(f))
+
+
+def tidy(text: str) -> str:
+    """A wording with the parentheses that say nothing taken out: those around
+    another pair (`((a or b))`) and those around an atom (`(n.up)`)."""
+    match, stack = {}, []
+    for i, ch in enumerate(text):
+        if ch == "(":
+            stack.append(i)
+        elif ch == ")" and stack:
+            match[stack.pop()] = i
+    drop = {k for i, j in match.items() if match.get(i + 1) == j - 1 for k in (i, j)}
+    return _unwrap_atoms("".join(ch for k, ch in enumerate(text) if k not in drop))
 
 
 def _unwrap_atoms(text: str) -> str:
