@@ -154,3 +154,27 @@ def test_counterexample_is_a_real_run_of_the_unreduced_model():
     trace = r.properties[0].trace
     assert r.properties[0].verdict == "violated"
     assert replay(model, trace)[-1] == trace.steps[-1].raw
+
+
+def test_an_expression_renamed_holds_in_the_renamed_state_exactly_where_it_held():
+    """Symmetry.images (cti_blocking adds the image of each clause it learns):
+    on every reachable state of sync.cap, an expression over slave1 (its log,
+    its source, a write's node) holds iff its image holds in the renamed state;
+    the image names slave2 where the expression named slave1."""
+    from capmodel.ir.pycompile import compile_predicate
+    from capmodel.ir.symmetry import StateMap
+
+    model = build_model(load_spec(str(Path(__file__).resolve().parent.parent / "specs" / "sync.cap")))
+    model = replace(model, reachables=[])
+    sym = find_symmetry(model, model.invariants)
+    assert sym.describe() == ["nodes slave1, slave2 are interchangeable"]
+    log, source, node = (model.index_of(n) for n in ("log[slave1]", "source[slave1]", "node[w1]"))
+    e = X.or_(X.eq(X.var(log), X.const(1)), X.and_(X.ne(X.var(source), X.const(0)), X.eq(X.var(node), X.const(1))))
+    [image] = sym.images(e)
+    assert model.index_of("log[slave2]") in {a.args[0] for a in X.subterms(image) if a.op == "var"}
+    before, after = compile_predicate(e), compile_predicate(image)
+    [perm] = sym.perms
+    rename = StateMap(*perm).apply
+    states = reachable(model)
+    assert len(states) > 1000 and any(before(s) for s in states) and not all(before(s) for s in states)
+    assert all(before(s) == after(rename(s)) for s in states)

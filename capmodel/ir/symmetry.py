@@ -389,6 +389,7 @@ class Symmetry:
     perms: list[tuple[tuple[int, ...], tuple]]  # every non-identity group element as (dest, maps)
     refused: list[str]  # why some declared candidates are not interchangeable
     _canon: object = None
+    _renamers: list | None = None
 
     @property
     def order(self) -> int:
@@ -405,6 +406,20 @@ class Symmetry:
 
     def canon(self, s: State) -> State:
         return self._canon(s)
+
+    def images(self, e: Expr) -> list[Expr]:
+        """e renamed by each element of the group but the identity (those that
+        can rename it): in every state, e holds iff its image holds in the
+        renamed state, so an image of an invariant is an invariant."""
+        if self._renamers is None:
+            self._renamers = [_Renamer(self.decl, StateMap(dest, maps)) for dest, maps in self.perms]
+        out = []
+        for renamer in self._renamers:
+            try:
+                out.append(renamer.rename(e))
+            except Asymmetric:
+                continue
+        return out
 
     def realise(self, model: Model, path: list[tuple[int, State]]) -> list[tuple[int, State]]:
         """Turn a path of canonical states into a real run of the model: from
