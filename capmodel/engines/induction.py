@@ -120,7 +120,8 @@ def k_induction(tr: Translation, conjuncts: list[Conjunct], k: int, deadline: De
 
 
 def houdini(tr: Translation, goods: list, deadline: Deadline, logic: str = Z.DEFAULT_LOGIC,
-            facts: list = (), more_broken=None, on_round=None, settled: list[int] = ()) -> list[int] | None:
+            facts: list = (), more_broken=None, on_round=None, settled: list[int] = (),
+            mirrors: list[list[int]] | None = None) -> list[int] | None:
     """The largest subset of `goods` (templates over s) that is inductive
     (1-induction, relative to `facts`), for many candidates at once: each round
     is one query "from a state satisfying every candidate left, can a step
@@ -183,6 +184,8 @@ def houdini(tr: Translation, goods: list, deadline: Deadline, logic: str = Z.DEF
                 if not now:  # Python saw no break (none asked for): Z3's own word, term by term
                     now = {i for i in live - fixed if not Z.is_true(zmodel.eval(after[i], model_completion=True))}
                 assert now and not now & fixed, "a model of the query breaks some candidate, none settled"
+                if mirrors is not None:  # the mirror state breaks the images
+                    now |= {k for i in now for k in mirrors[i]} & live - fixed
                 live -= now
                 s.add(*[Z.Not(literal[i]) for i in now])
             if len(live) == len(active):

@@ -388,9 +388,11 @@ def _prove(model, tr, candidates, props, stage, deadline, logic, facts, say, sam
     more_broken = breaks_near(compile_successors(model), invgen.failing_test(exprs), deadline,
                               known=everywhere)
     settled = {} if settled is None else settled
+    symmetry = find_symmetry(model, props)
     inductive = houdini(tr, goods, deadline, logic, facts=facts, more_broken=more_broken,
                         on_round=lambda r, n: say(f"z3: Houdini round {r}: {n:,} candidates left"),
-                        settled=[i for i, e in enumerate(exprs) if e in settled])
+                        settled=[i for i, e in enumerate(exprs) if e in settled],
+                        mirrors=None if symmetry is None else symmetry.mirrors(model, exprs))
     if inductive is None:
         return None
     settled.update((exprs[i], candidates[i] if i < len(candidates) else None) for i in inductive)

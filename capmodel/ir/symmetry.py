@@ -407,6 +407,16 @@ class Symmetry:
     def canon(self, s: State) -> State:
         return self._canon(s)
 
+    def mirrors(self, model: Model, exprs: list[Expr]) -> list[list[int]]:
+        """For each expression, the others among `exprs` that are its images
+        (the same function of the state, by Normaliser's forms)."""
+        norm = Normaliser([v.size for v in model.variables])
+        where: dict[int, int] = {}
+        for i, e in enumerate(exprs):
+            where.setdefault(norm(e), i)
+        return [sorted({where[n] for n in map(norm, self.images(e)) if n in where} - {i})
+                for i, e in enumerate(exprs)]
+
     def images(self, e: Expr) -> list[Expr]:
         """e renamed by each element of the group but the identity (those that
         can rename it): in every state, e holds iff its image holds in the
