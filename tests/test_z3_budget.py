@@ -151,7 +151,7 @@ def test_the_command_says_how_much_of_its_work_budget_generation_spent(engine, s
     z3 = doc["comparison"]["z3"] if engine == "both" else doc
     [note] = [n for n in z3["notes"] if n.startswith("lemmas generated:")]
     assert note.endswith(f" s, {share} of the work budget)"), note
-    assert "the proof uses 14 of them, said in 10 lemmas" in note
+    assert "the proof uses 13 of them, said in 11 lemmas" in note
 
 
 def test_other_processes_spend_the_same_work(idle):

@@ -231,7 +231,10 @@ def support(tr: Translation, goods: list, goals: list[int], deadline: Deadline, 
             layer += 1
             goal = tr.literal(f"support_goal#{layer}")
             s.add(Z.Implies(goal, Z.Or([Z.Not(tr.at(goods[i], nxt)) for i in frontier])))
-            answer = deadline.check(s, *lits, goal)
+            # what is chosen stays chosen: asserted, it is no longer asked
+            # about (fewer assumptions; a unit simplifies the rest)
+            s.add(*[lits[i] for i in frontier])
+            answer = deadline.check(s, *[lit for i, lit in enumerate(lits) if i not in chosen], goal)
             if answer != Z.UNSAT:  # UNKNOWN: out of time; SAT would mean goods is not inductive
                 if answer == Z.UNKNOWN:
                     deadline.give_up(s.reason_unknown())
