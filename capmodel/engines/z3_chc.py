@@ -548,6 +548,9 @@ class _Renderer:
             related = self.relation(g, *vs)  # `n1.term < n2.term` reads better than its table
             if related is not None:
                 return related
+            split = self.split(g, *vs, implication=True)  # `a and b`, `a implies b` read better than clauses
+            if split is not None:
+                return split
             for a, b in (vs, vs[::-1]):
                 # for each value of a, the values of b allowed: clauses "a in A implies b in B"
                 allowed: dict[frozenset, set[int]] = {}
@@ -565,6 +568,36 @@ class _Renderer:
                     clauses.append(f"({lhs}) implies ({rhs})" if rhs != "false" else f"not ({lhs})")
                 else:
                     return " and ".join(f"({c})" for c in clauses) or "true"
+        return None
+
+    def split(self, g, a: int, b: int, implication: bool = False) -> str | None:
+        """`(a in A) and (b in B)` when the pairs of values where g holds are
+        exactly A x B, `(a in A) or (b in B)` when those where it fails are a
+        product (cp.cap: `master.has(w1) or slave.has(w1)`, once worded
+        `not (((not master.has(w1)) implies (not slave.has(w1))) and (not
+        master.has(w1)))`), said `(a not in A) implies (b in B)` when
+        `implication` (a whole lemma: "if the master lacks it, the slave
+        lacks it"); None otherwise."""
+        ra, rb = range(self.model.variables[a].size), range(self.model.variables[b].size)
+        table = {(ka, kb): self.truth(g, {a: ka, b: kb}) for ka in ra for kb in rb}
+        if None in table.values():
+            return None
+        for value, word in ((True, "and"), (False, "or")):
+            cells = {pair for pair, t in table.items() if t == value}
+            first, second = {ka for ka, _ in cells}, {kb for _, kb in cells}
+            if not cells or len(cells) != len(first) * len(second):
+                continue  # not a product (or g is constant: a leaf over no variable says so)
+            if not value:  # g fails exactly on first x second: it holds where either is left
+                first, second = set(ra) - first, set(rb) - second
+            parts = [self.one(a, first), self.one(b, second)]
+            if None in parts:
+                return None
+            unit = "true" if value else "false"  # a part that says nothing
+            if implication and not value and unit not in parts:
+                premise = self.one(a, set(ra) - first)
+                return None if premise is None else f"({premise}) implies ({parts[1]})"
+            parts = [p for p in parts if p != unit]
+            return f"({parts[0]}) {word} ({parts[1]})" if len(parts) == 2 else parts[0] if parts else unit
         return None
 
     def relation(self, g, a: int, b: int) -> str | None:
@@ -597,6 +630,11 @@ class _Renderer:
             related = self.relation(g, *self.symbols(g))
             if related is not None:
                 return related
+            vs = self.symbols(g)
+            if self.model.variables[vs[0]].size * self.model.variables[vs[1]].size <= _ENUMERATE:
+                split = self.split(g, *vs)  # `not (not a and not b)` reads best as `a or b`
+                if split is not None:
+                    return split
         if not self.strict and z3.is_not(g) and z3.is_eq(g.arg(0)) and not _bitwise(g):
             return _plain(g.arg(0).arg(0)) + " != " + _plain(g.arg(0).arg(1))
         if z3.is_and(g) or z3.is_or(g):
