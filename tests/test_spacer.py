@@ -369,6 +369,32 @@ def test_a_comparison_of_two_terms_or_two_nodes_is_worded_as_one_and_compiles_to
     assert_compiles_to_itself(cases)
 
 
+def test_a_two_variable_atom_that_is_a_product_is_worded_as_one_and_compiles_to_itself():
+    """An atom over two variables true on exactly A x B is `(a in A) and (b in
+    B)`; one false on exactly a product is an `or`, and a whole lemma its
+    implication (`_Renderer.split`): once `((not a.up) implies (not b.up)) and
+    (not a.up)`-like tables of clauses."""
+    m = build_model(load_text(RICH, file=str(ROOT / "specs" / "rich.cap")))
+    tr = translate(m)
+    up_a, up_b = (tr.s[m.index_of(n)] for n in ("up[a]", "up[b]"))
+    role = tr.s[m.index_of("role[c]")]
+    one = lambda x: z3.BitVecVal(1, x.size(), tr.ctx)  # noqa: E731
+    zero = lambda x: z3.BitVecVal(0, x.size(), tr.ctx)  # noqa: E731
+    both_down = z3.And(up_a == zero(up_a), z3.Or(up_b == zero(up_b), z3.And(up_b == zero(up_b), up_a == one(up_a))))
+    cases = [(both_down, "a.crashed and b.crashed"),
+             (z3.Not(both_down), "a.crashed implies b.up"),
+             (z3.Or(z3.Not(both_down), role == one(role)), None)]
+    out = []
+    for f, expected in cases:
+        text = render_lemma(m, f, tr.s)
+        if expected is not None:
+            assert text == expected, text
+        else:  # inside a clause: `or`, no implication
+            assert "(a.up or b.up)" in text, text
+        out.append((f, text))
+    assert_compiles_to_itself(out)
+
+
 def test_spacer_tells_each_step_for_the_progress_line():
     """`capmodel infer` shows these on stderr (cli.Progress), so that a run of
     minutes is not silent: each property's search, then the check of what it found."""
