@@ -143,7 +143,16 @@ def houdini(tr: Translation, goods: list, deadline: Deadline, logic: str = Z.DEF
     satisfies them, and so does its successor: they are assumed, never asked
     (raft_linearizable's second stage: 472 of its 965 candidates). They are
     not checked here: a wrong claim would be kept (z3_lemmas' lemmas are
-    checked again afterwards, base case and step, as a user's are)."""
+    checked again afterwards, base case and step, as a user's are).
+
+    `mirrors`: for each candidate, the others that are its images under the
+    model's symmetry (Symmetry.mirrors). A step that breaks a candidate has a
+    mirror step that breaks each image, from the mirror state, which
+    satisfies every candidate left when that set is closed under the
+    renaming: the images are dropped with it, without a question each. Where
+    the set is not closed (a sample cut short), this may drop what the plain
+    loop would keep: a weaker set, never a wrong one, as the set kept is
+    still the one an unsatisfiable question found inductive."""
     cur, nxt = tr.step_vars(0, "houdini_"), tr.step_vars(1, "houdini_")
     active = list(range(len(goods)))
     fixed = set(settled)
