@@ -57,20 +57,18 @@ def _bodies(texts: Sequence[str], elements: list[str], skip: set[int]) -> dict[s
     return out
 
 
-def _said(kind: str, body: str, kinds: dict[str, list[str]], taken: set[str]) -> tuple[str, str] | None:
+def _said(kind: str, body: str, kinds: dict[str, list[str]]) -> tuple[str, str] | None:
     """(the bound variable, the body with it in the holes), or None when every name is taken."""
-    used = words(body.replace(_HOLE, " ")) | taken | {e for es in kinds.values() for e in es}
+    used = words(body.replace(_HOLE, " ")) | {e for es in kinds.values() for e in es}
     var = next((x for x in _FRESH[kind] if x not in used), None)
     return None if var is None else (var, body.replace(_HOLE, var))
 
 
-def group(texts: Sequence[str], kinds: dict[str, list[str]], taken: set[str] = frozenset()
-          ) -> list[tuple[list[int], str]]:
+def group(texts: Sequence[str], kinds: dict[str, list[str]]) -> list[tuple[list[int], str]]:
     """The texts, those that are one body over every element of a kind said
     once as `forall x in kind: (body)`: (the indices of the texts, the
     wording), in the order of each group's first text. `kinds`: the elements
-    of each declared set, e.g. {"nodes": ["n1", "n2"], "writes": [...]}.
-    `taken`: names the bound variable must not be."""
+    of each declared set, e.g. {"nodes": ["n1", "n2"], "writes": [...]}."""
     grouped: dict[int, tuple[list[int], str]] = {}  # first index -> the group
     done: set[int] = set()
     for kind, elements in kinds.items():
@@ -80,7 +78,7 @@ def group(texts: Sequence[str], kinds: dict[str, list[str]], taken: set[str] = f
             members = sorted(set(of.values()))
             if len(members) < len(elements) or done & set(members):
                 continue
-            said = _said(kind, body, kinds, set(taken))
+            said = _said(kind, body, kinds)
             if said is None:
                 continue
             done |= set(members)
@@ -94,8 +92,7 @@ def group(texts: Sequence[str], kinds: dict[str, list[str]], taken: set[str] = f
     return out
 
 
-def one_body(texts: Sequence[str], kinds: dict[str, list[str]], taken: set[str] = frozenset()
-             ) -> tuple[str, str, str] | None:
+def one_body(texts: Sequence[str], kinds: dict[str, list[str]]) -> tuple[str, str, str] | None:
     """(kind, bound variable, body) when the texts are exactly the body of each
     element of the kind, one text each; else None. For a count `at least k of
     these`, said `(count x in kind: (body)) >= k`."""
@@ -104,7 +101,7 @@ def one_body(texts: Sequence[str], kinds: dict[str, list[str]], taken: set[str] 
             continue
         for body, of in _bodies(texts, elements, set()).items():
             if len(set(of.values())) == len(texts) == len(of):
-                said = _said(kind, body, kinds, set(taken))
+                said = _said(kind, body, kinds)
                 if said is not None:
                     return kind, *said
     return None

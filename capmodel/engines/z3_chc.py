@@ -577,8 +577,10 @@ class _Renderer:
         `not (((not master.has(w1)) implies (not slave.has(w1))) and (not
         master.has(w1)))`), said `(a not in A) implies (b in B)` when
         `implication` (a whole lemma: "if the master lacks it, the slave
-        lacks it"); None otherwise."""
+        lacks it"); None otherwise, or when the pairs are too many to try."""
         ra, rb = range(self.model.variables[a].size), range(self.model.variables[b].size)
+        if len(ra) * len(rb) > _ENUMERATE:
+            return None
         table = {(ka, kb): self.truth(g, {a: ka, b: kb}) for ka in ra for kb in rb}
         if None in table.values():
             return None
@@ -630,11 +632,9 @@ class _Renderer:
             related = self.relation(g, *self.symbols(g))
             if related is not None:
                 return related
-            vs = self.symbols(g)
-            if self.model.variables[vs[0]].size * self.model.variables[vs[1]].size <= _ENUMERATE:
-                split = self.split(g, *vs)  # `not (not a and not b)` reads best as `a or b`
-                if split is not None:
-                    return split
+            split = self.split(g, *self.symbols(g))  # `not (not a and not b)` reads best as `a or b`
+            if split is not None:
+                return split
         if not self.strict and z3.is_not(g) and z3.is_eq(g.arg(0)) and not _bitwise(g):
             return _plain(g.arg(0).arg(0)) + " != " + _plain(g.arg(0).arg(1))
         if z3.is_and(g) or z3.is_or(g):

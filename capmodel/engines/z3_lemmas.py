@@ -160,12 +160,12 @@ def _worded_once(model, tr, candidates, families: dict[tuple, list[int]], said) 
     # a lemma's parts, then across lemmas of one part each (the words only:
     # each lemma is still the conjunction of its candidates, lemma_forall).
     kinds = said.kinds
-    lemmas = [(members, parts if parts is None else [text for _, text in lemma_forall.group(parts, kinds, set())])
+    lemmas = [(members, parts if parts is None else [text for _, text in lemma_forall.group(parts, kinds)])
               for members, parts in lemmas]
     single = [k for k, (_, parts) in enumerate(lemmas) if parts is not None and len(parts) == 1]
     merged: dict[int, tuple[list[int], list[str]]] = {}
     gone: set[int] = set()
-    for together, text in lemma_forall.group([lemmas[k][1][0] for k in single], kinds, set()):
+    for together, text in lemma_forall.group([lemmas[k][1][0] for k in single], kinds):
         if len(together) > 1:
             ks = [single[j] for j in together]
             merged[ks[0]] = ([i for k in ks for i in lemmas[k][0]], [text])
