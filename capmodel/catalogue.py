@@ -127,7 +127,8 @@ GLOBALS: dict[str, tuple[str, str]] = {
     "partitioned": ("bool", "some link between nodes is cut now"),
 }
 
-# attribute -> (argument type or None, result type, meaning), per domain element type
+# attribute -> (argument types or None, result type, meaning), per domain element type;
+# two arguments are written "node, write"
 ATTRIBUTES: dict[str, dict[str, tuple[str | None, str, str]]] = {
     "node": {
         "up": (None, "bool", "the node is running"),
@@ -152,6 +153,20 @@ ATTRIBUTES: dict[str, dict[str, tuple[str | None, str, str]]] = {
                                        "promote_sync_standby`; false elsewhere)"),
         "has_noop": ("int", "bool", "the node's log holds the no-op entry that the leader elected in that term "
                                     "appended (`failover elect`; false elsewhere)"),
+        "acked_as_master": (None, "bool", "the node has acknowledged a client write while acting as master, since "
+                                          "the last promotion or election (what `no_split_brain` reads; false in "
+                                          "leaderless replication)"),
+        "noop_acked": (None, "int", "the term of the newest no-op the node has acknowledged to its master (with "
+                                    "`failover elect` and `read_concern majority`, whose commit point reads it; "
+                                    "0 elsewhere)"),
+        "committed": ("write", "bool", "the write is at or before the node's majority-commit point, as the node "
+                                       "knows it (`read_concern majority`, whose reads return up to it; false "
+                                       "elsewhere)"),
+        "cut_from_client": ("int", "bool", "the link between the node and that client (1-based, as `w.client`) is cut "
+                                           "(by a split, with `partitions N with_clients` or `place`; false elsewhere)"),
+        "hint_for": ("node, write", "bool", "the node keeps a hint for that replica, and its version is that write "
+                                            "(leaderless replication with `hinted_handoff`, ANY or a sloppy quorum; "
+                                            "false elsewhere)"),
     },
     "write": {
         "issued": (None, "bool", "the client has sent the write"),
@@ -189,6 +204,8 @@ ATTRIBUTES: dict[str, dict[str, tuple[str | None, str, str]]] = {
                                        "replication; false elsewhere)"),
         "after_ack": ("write", "bool", "the read was sent after that write was acknowledged (recorded for "
                                        "a read answered OK, and for every leaderless read)"),
+        "after_read": ("read", "bool", "the read was sent after that read was answered OK (recorded where "
+                                       "leaderless replication checks `linearizable`; false elsewhere)"),
     },
 }
 

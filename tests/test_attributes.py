@@ -1,7 +1,8 @@
 """The attributes that say what real systems hold (flushed and applied
 positions, the ack wait, synchronous standbys, no-ops, the leaderless
-coordinator's sends, acks and replies): each means in the explicit engine
-what docs/language.md says, on the shipped spec of the system it describes."""
+coordinator's sends, acks and replies, hints, commit points, the ghosts the
+properties read): each means in the explicit engine what docs/language.md
+says, on the shipped spec of the system it describes."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -49,8 +50,40 @@ CASES = [
   reachable acked_by_a_follower: exists w in writes: exists n in nodes: w.acked_by(n)
   invariant acked_by_is_acked: forall w in writes: forall n in nodes: w.acked_by(n) == n.acked(w)
   invariant nothing_in_flight: forall w in writes: forall n in nodes: not w.in_flight_to(n)
+  reachable acked_as_a_master: exists n in nodes: n.acked_as_master
+  invariant acked_as_master_answered_ok: forall n in nodes: n.acked_as_master implies exists w in writes: w.acked
+  invariant split_brain_by_hand: not (exists n in nodes: exists m in nodes: n != m and n.up and m.up and n.is_master and m.is_master and n.acked_as_master and m.acked_as_master)
+  invariant no_commit_point_kept: forall n in nodes: n.noop_acked == 0 and not (exists w in writes: n.committed(w))
 """, {"a_noop": "reached", "noops_after_elections": "holds", "no_noop_of_term_0": "holds",
-      "acked_by_a_follower": "reached", "acked_by_is_acked": "holds", "nothing_in_flight": "holds"}),
+      "acked_by_a_follower": "reached", "acked_by_is_acked": "holds", "nothing_in_flight": "holds",
+      "acked_as_a_master": "reached", "acked_as_master_answered_ok": "holds", "split_brain_by_hand": "holds",
+      "no_commit_point_kept": "holds"}),
+    # Raft's commit rule (read_concern.py): a node's commit point covers a
+    # write a majority held, so by Leader Completeness no node that knows it
+    # committed ever loses it; a no-op acked is one of a term already begun.
+    ("specs/systems/mongodb_read_majority.cap", """
+  reachable a_commit: exists n in nodes: exists w in writes: n.committed(w)
+  invariant committed_is_kept: forall n in nodes: forall w in writes: n.committed(w) implies n.has(w)
+  invariant committed_was_acked_or_pending: forall n in nodes: forall w in writes: n.committed(w) implies w.issued
+  reachable a_noop_acked: exists n in nodes: n.noop_acked >= 1
+  invariant noop_acks_of_begun_terms: forall n in nodes: n.noop_acked <= term
+""", {"a_commit": "reached", "committed_is_kept": "holds", "committed_was_acked_or_pending": "holds",
+      "a_noop_acked": "reached", "noop_acks_of_begun_terms": "holds"}),
+    # ANY: the coordinator keeps a hint for each replica it cannot reach (leaderless.py)
+    ("specs/systems/cassandra_any.cap", """
+  reachable a_hint: exists n in nodes: exists m in nodes: n.hint_for(m, w1)
+  invariant hints_kept_by_the_coordinator: forall n in nodes: forall m in nodes: n.hint_for(m, w1) implies w1.node == n
+  invariant no_hint_for_oneself: forall n in nodes: not n.hint_for(n, w1)
+  reachable a_client_cut_off: exists n in nodes: n.cut_from_client(1)
+  invariant clients_cut_off_by_splits: (exists n in nodes: n.cut_from_client(1) or n.cut_from_client(2)) implies partitioned
+  invariant no_client_3: forall n in nodes: not n.cut_from_client(3)
+""", {"a_hint": "reached", "hints_kept_by_the_coordinator": "holds", "no_hint_for_oneself": "holds",
+      "a_client_cut_off": "reached", "clients_cut_off_by_splits": "holds", "no_client_3": "holds"}),
+    ("specs/systems/cassandra_read_repair_blocking.cap", """
+  reachable read_after_a_read: r2.after_read(r1)
+  invariant after_reads_answered_ok: forall r in reads: forall q in reads: r.after_read(q) implies q.ok
+  invariant not_after_itself: forall r in reads: not r.after_read(r)
+""", {"read_after_a_read": "reached", "after_reads_answered_ok": "holds", "not_after_itself": "holds"}),
     ("specs/systems/cassandra_quorum.cap", """
   reachable sent: exists w in writes: exists n in nodes: w.in_flight_to(n)
   reachable acked_by_a_replica: exists w in writes: exists n in nodes: w.acked_by(n)

@@ -166,7 +166,7 @@ def shape(e) -> object:
     if isinstance(e, ast.Unary):
         return (e.op, shape(e.operand))
     if isinstance(e, ast.Attr):
-        return (".", shape(e.base), e.attr.text) + ((shape(e.arg),) if e.arg is not None else ())
+        return (".", shape(e.base), e.attr.text) + tuple(shape(a) for a in e.args)
     if isinstance(e, ast.Quantifier):
         return (e.kind, e.var.text, e.domain.text, shape(e.body))
     raise AssertionError(e)

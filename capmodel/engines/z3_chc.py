@@ -354,7 +354,7 @@ def _interval(x: str, values: set[int], size: int) -> str | None:
 
 # variables that are sets of writes or of nodes, and the attribute that tests one member
 _WRITE_SETS = {"log": "has", "value": "has", "acked_to_master": "acked", "seen": "saw", "flushed": "flushed",
-               "applied": "applied", "acked_at": "after_ack"}
+               "applied": "applied", "acked_at": "after_ack", "commit_point": "committed"}
 _NODE_SETS = {"acks": "acked_by", "in_flight": "in_flight_to", "replied": "replied_by",
               "sync_standbys": "sync_standby"}
 
@@ -372,6 +372,20 @@ def _value_set(model: Model, index: int, values: set[int]) -> str | None:
     kind, who = _kind(v.name)
     node = lambda k: nodes[k] if 0 <= k < len(nodes) else None  # noqa: E731
     write = lambda i: f"w{i + 1}"  # noqa: E731
+    hint = re.fullmatch(r"hint\[(\w+)->(\w+)\]", v.name)  # the version a node keeps for a replica
+    if hint and v.size == 1 << writes:
+        return _mask(values, writes, lambda i: f"{hint.group(1)}.hint_for({hint.group(2)}, {write(i)})")
+    if kind == "cut_client_links" and (v.size.bit_length() - 1) % len(nodes) == 0:
+        # bit c * N + n: client c + 1 cut from node n (state.py's client_bit)
+        return _mask(values, v.size.bit_length() - 1,
+                     lambda i: f"{nodes[i % len(nodes)]}.cut_from_client({i // len(nodes) + 1})")
+    if kind == "reads_at" and v.size > 1:  # a read's ghost: the reads answered OK when it was sent
+        return _mask(values, v.size.bit_length() - 1, lambda j: f"{who}.after_read(r{j + 1})")
+    if kind == "acked_writes_as_master":
+        return _one_of(values, 2, lambda k: f"{who}.acked_as_master" if k else f"not {who}.acked_as_master")
+    if kind == "noop_acked_to_master":
+        return _interval(f"{who}.noop_acked", values, v.size) or _one_of(
+            values, v.size, lambda k: f"{who}.noop_acked == {k}")
     if kind == "up":
         return _one_of(values, 2, lambda k: f"{who}.up" if k else f"{who}.crashed")
     if kind == "role":
@@ -409,7 +423,7 @@ def _value_set(model: Model, index: int, values: set[int]) -> str | None:
             return None
         return _mask(values, len(pairs), lambda i: f"{nodes[pairs[i][0]]}.cut_from({nodes[pairs[i][1]]})",
                      nonzero="partitioned")
-    return None  # ghosts and details with no attribute (acked_at, acked_writes_as_master, ...)
+    return None  # ghosts and details with no attribute (a write's acked_before, a clock, ...)
 
 
 _ENUMERATE = 64  # the most valuations of a leaf's variables worth listing
@@ -428,6 +442,8 @@ def _scalar(model: Model, index: int) -> tuple[str, str] | None:
         if who in nodes or re.fullmatch(r"w[1-9][0-9]*", who):
             return f"{who}.term", "term"
         return None
+    if kind == "noop_acked_to_master":  # a term, compared with the others
+        return f"{who}.noop_acked", "term"
     if v.size > len(nodes):  # a value that names no node
         return None
     if kind == "primary" and not who:
@@ -704,9 +720,10 @@ def tidy(text: str) -> str:
 
 
 def _unwrap_atoms(text: str) -> str:
-    """Drop the parentheses around a single atom (no spaces inside), but not the
-    argument parentheses of an attribute like `has(w1)`."""
-    return re.sub(r"(?<![\w.])\(([\w.\[\]]+(?:\(\w+\))?)\)", r"\1", text)
+    """Drop the parentheses around a single atom (no spaces inside but after an
+    argument's comma), but not the argument parentheses of an attribute like
+    `has(w1)` or `hint_for(n2, w1)`."""
+    return re.sub(r"(?<![\w.])\(([\w.\[\]]+(?:\(\w+(?:, \w+)?\))?)\)", r"\1", text)
 
 
 def _balanced(t: str) -> bool:

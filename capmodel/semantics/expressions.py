@@ -59,8 +59,8 @@ class ExpressionCompiler:
             return X.sum_(parts)
         if isinstance(e, A.Attr):
             base = self._c(e.base, env)
-            arg = self._c(e.arg, env) if e.arg is not None else None
-            return self._per_element(base, lambda k: self._attr(base.kind, k, e.attr.text, arg))
+            args = [self._c(a, env) for a in e.args]
+            return self._per_element(base, lambda k: self._attr(base.kind, k, e.attr.text, *args))
         raise TypeError(f"unknown expression node {type(e).__name__}")
 
     def _ident(self, name: str, env):
@@ -106,9 +106,17 @@ class ExpressionCompiler:
         return X.select(ref.index, options)
 
     # ------------------------------------------------------------ attributes
-    def _attr(self, kind: str, k: int, name: str, arg):
+    def _attr(self, kind: str, k: int, name: str, arg=None, arg2=None):
         st = self.st
         if kind == "node":
+            if name == "committed":  # the writes at or before the commit point (read_concern.py)
+                commit = getattr(st, "commit", None)
+                return X.FALSE if commit is None else self._per_element(arg, lambda i: X.has_bit(commit[k], i))
+            if name == "hint_for":  # only leaderless replication keeps hints (leaderless_model.py)
+                return X.FALSE
+            if name == "cut_from_client":  # clients are numbered from 1, as `w.client` says
+                return X.or_(*(X.and_(X.eq(arg, X.const(c + 1)), X.not_(st.client_reaches(c, k)))
+                               for c in range(st.C)))
             if name == "has":
                 return self._per_element(arg, lambda i: X.has_bit(st.log[k], i))
             if name == "acked":
@@ -139,6 +147,9 @@ class ExpressionCompiler:
                 "term": lambda: st.node_term(k),
                 "sync_standby": lambda: (X.has_bit(st.sync_set, k) if getattr(st, "sync_set", None) is not None
                                          else X.FALSE),
+                "acked_as_master": lambda: X.eq(st.wrote[k], X.const(1)),
+                "noop_acked": lambda: (st.noop_acked[k] if getattr(st, "noop_acked", None) is not None
+                                       else X.const(0)),
             }[name]()
         if kind == "write":
             s = st.wstatus[k]
@@ -165,6 +176,9 @@ class ExpressionCompiler:
             return self._per_element(arg, lambda i: X.has_bit(st.rseen[k], i))
         if name == "after_ack":
             return self._per_element(arg, lambda i: X.has_bit(st.racked[k], i))
+        if name == "after_read":  # recorded only where a leaderless system checks linearizable
+            reads_at = getattr(st, "rreads", None)
+            return X.FALSE if reads_at is None else self._per_element(arg, lambda j: X.has_bit(reads_at[k], j))
         if name == "replied_by":  # a read answered in one step has no replies to collect
             return self._per_element(arg, lambda _m: X.FALSE)
         return {

@@ -23,8 +23,8 @@ class LeaderlessCompiler(ExpressionCompiler):
     version w'; master words (is_master, source, term, primary) have their
     leaderless meaning: no node is a master, each is its own source."""
 
-    def _attr(self, kind: str, k: int, name: str, arg):
-        if kind == "node" and name in ("is_master", "is_follower", "is_fenced", "acked"):
+    def _attr(self, kind: str, k: int, name: str, arg=None, arg2=None):
+        if kind == "node" and name in ("is_master", "is_follower", "is_fenced", "acked", "acked_as_master"):
             return X.FALSE
         if kind == "node" and name == "source":
             return Ref("node", X.const(k))
@@ -37,7 +37,10 @@ class LeaderlessCompiler(ExpressionCompiler):
             return self._per_element(arg, lambda m: X.has_bit(held[k], m))
         if (kind, name) == ("read", "pending"):
             return X.eq(st.rstatus[k], X.const(R_PENDING))
-        return super()._attr(kind, k, name, arg)
+        if (kind, name) == ("node", "hint_for"):  # k's hint for replica t is version w
+            return self._per_element(arg, lambda t: self._per_element(
+                arg2, lambda i: X.has_bit(st.hint[k, t], i) if (k, t) in st.hint else X.FALSE))
+        return super()._attr(kind, k, name, arg, arg2)
 
 
 class LeaderlessStory:

@@ -64,11 +64,12 @@ class Ident:
 
 @dataclass(frozen=True)
 class Attr:
-    """`base.attr` or `base.attr(arg)`, e.g. `n.up`, `n.has(w1)`, `r.node`."""
+    """`base.attr`, `base.attr(arg)` or `base.attr(arg, arg)`, e.g. `n.up`,
+    `n.has(w1)`, `r.node`, `n1.hint_for(n2, w1)`."""
 
     base: "Expr"
     attr: Name
-    arg: "Expr | None"
+    args: "tuple[Expr, ...]"  # () for `n.up`
     span: Span
 
 

@@ -300,10 +300,11 @@ class _Build(Transformer):
         return ast.Unary("-", children[1], self._span(meta))
 
     def attr(self, meta, children):
-        return ast.Attr(children[0], self._name(children[2]), None, self._span(meta))
+        return ast.Attr(children[0], self._name(children[2]), (), self._span(meta))
 
     def attr_call(self, meta, children):
-        return ast.Attr(children[0], self._name(children[2]), children[4], self._span(meta))
+        # children: base, DOT, NAME, LPAR, arg, (COMMA, arg)*, RPAR
+        return ast.Attr(children[0], self._name(children[2]), tuple(children[4:-1:2]), self._span(meta))
 
     def int_lit(self, meta, children):
         return ast.IntLit(_to_int(str(children[0])), self._span(meta))

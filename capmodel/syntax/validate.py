@@ -599,7 +599,7 @@ class _TypeChecker:
 
     def attr(self, e: ast.Attr, scope, in_count: bool) -> str:
         base = self.check(e.base, scope, in_count)
-        arg_t = self.check(e.arg, scope, in_count) if e.arg is not None else None
+        arg_types = [self.check(a, scope, in_count) for a in e.args]
         if base == "error":
             return "error"
         name = e.attr.text
@@ -617,17 +617,22 @@ class _TypeChecker:
                 hint = f"the attributes of a {base} are {one_of(table)}"
             self.v.error("CAP207", f"{_a(base)} has no attribute '{name}'", e.attr.span, hint)
             return "error"
-        want_arg, result, _ = table[name]
-        if want_arg is None and e.arg is not None:
-            self.v.error("CAP403", f"'{name}' takes no argument", e.arg.span, f"write `.{name}` alone")
-        elif want_arg is not None:
-            example = {"write": "w1", "node": next(iter(sorted(self.nodes)), "a"), "read": "r1", "int": "1"}[want_arg]
-            if e.arg is None:
-                self.v.error("CAP403", f"'{name}' needs {_a(want_arg)} as argument", e.span,
-                             f"write `.{name}({example})`")
-            elif arg_t not in (want_arg, "error"):
-                self.v.error("CAP403", f"'{name}' needs {_a(want_arg)} as argument, not {_a(arg_t)}", e.arg.span,
-                             f"the argument of `.{name}` is {_a(want_arg)}: write `.{name}({example})`")
+        want_args, result, _ = table[name]
+        wanted = tuple(want_args.split(", ")) if want_args else ()  # "node, write": two arguments
+        example = {"write": "w1", "node": next(iter(sorted(self.nodes)), "a"), "read": "r1", "int": "1"}
+        call = f".{name}({', '.join(example[t] for t in wanted)})"
+        if not wanted and e.args:
+            self.v.error("CAP403", f"'{name}' takes no argument", e.args[0].span, f"write `.{name}` alone")
+        elif wanted and len(e.args) != len(wanted):
+            what = " and ".join(_a(t) for t in wanted)
+            self.v.error("CAP403", f"'{name}' needs {what} as argument{'s' if len(wanted) > 1 else ''}"
+                         + (f", not {len(e.args)}" if e.args else ""), e.span, f"write `{call}`")
+        else:
+            for i, (arg, arg_t, want) in enumerate(zip(e.args, arg_types, wanted)):
+                if arg_t not in (want, "error"):
+                    place = "argument" if len(wanted) == 1 else ("first", "second")[i] + " argument"
+                    self.v.error("CAP403", f"'{name}' needs {_a(want)} as {place}, not {_a(arg_t)}", arg.span,
+                                 f"the {place} of `.{name}` is {_a(want)}: write `{call}`")
         return result
 
     def binary(self, e: ast.Binary, scope, in_count: bool) -> str:
