@@ -64,3 +64,38 @@ def test_candidates_true_of_every_value_are_found_and_others_are_not():
                   Candidate(X.or_(X.eq(role, X.const(0)), X.eq(role, X.const(1)), X.eq(role, X.const(2))), ("r",)),
                   Candidate(X.or_(X.eq(role, X.const(0)), X.eq(role, X.const(1))), ("f",))]  # not fenced
     assert invgen.always_true(model, candidates) == {0, 2}
+
+
+def test_a_count_over_nodes_writes_and_one_more_is_said_as_a_sum_that_means_the_same():
+    """Raft's `at least k of: term, n1.term, .., w2.term are 0` (a count vocabulary()
+    makes over one value of every term) was its k-subsets written out; it is a
+    sum of counts and the one term by cases, and pasted into the spec it
+    compiles to the same condition (Z3 finds no state within the domains where
+    they differ), for every k."""
+    import z3
+
+    from capmodel.engines import z3_lemmas
+    from capmodel.engines import z3_translate as Z
+
+    text = (ROOT / "specs/textbook/raft_majority.cap").read_text()
+    model = build_model(load_text(text, "raft_majority.cap"))
+    index = {v.name: i for i, v in enumerate(model.variables)}
+    names = ["term", "term[n1]", "term[n2]", "term[n3]", "term[w1]", "term[w2]"]
+    atoms = [X.eq(X.var(index[n]), X.const(0)) for n in names]
+    tr = Z.translate(model)
+    end = text.rindex("}")
+    for k in range(1, len(atoms) + 1):
+        e = X.le(X.const(k), X.sum_(atoms))
+        assert invgen.counted(e) == (k, atoms)
+        words = z3_lemmas._words(model, tr, e)
+        assert "(count n in nodes: (n.term == 0)) + (count w in writes: (w.term == 0))" in words, words
+        pasted = build_model(load_text(text[:end] + f"  lemma mixed: {words}\n" + text[end:], "pasted.cap"))
+        tr2 = Z.translate(pasted)
+        s = z3.Solver(ctx=tr2.ctx)
+        s.add(tr2.domain, tr2.condition("pasted", pasted.lemmas[0].expr) != tr2.condition("count", e))
+        assert s.check() == z3.unsat, (k, words)
+
+
+def test_counts_leave_out_what_is_not_one_body_over_a_kind():
+    texts = ["term == 0", "master.term == 0", "slave1.term == 0", "slave2.term == 0", "w1.term == 0"]
+    assert lemma_forall.counts(texts, KINDS) == (["(count n in nodes: (n.term == 0))"], [0, 4])

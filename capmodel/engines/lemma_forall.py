@@ -105,3 +105,27 @@ def one_body(texts: Sequence[str], kinds: dict[str, list[str]]) -> tuple[str, st
                 if said is not None:
                     return kind, *said
     return None
+
+
+def counts(texts: Sequence[str], kinds: dict[str, list[str]]) -> tuple[list[str], list[int]]:
+    """The texts that are one body over every element of a kind, each such
+    group said `(count x in kind: (body))`, and the indices of the texts left
+    over. The counts plus one for each text left over that holds is the
+    number of the texts that hold: a mixed count (`term == 0` and the same of
+    every node and every write) is said as `(count n in nodes: ...) + (count
+    w in writes: ...)` and a few texts of its own."""
+    said_counts: list[str] = []
+    done: set[int] = set()
+    for kind, elements in kinds.items():
+        if len(elements) < 2:
+            continue
+        for body, of in _bodies(texts, elements, done).items():
+            members = set(of.values())
+            if len(members) < len(elements) or done & members:
+                continue
+            said = _said(kind, body, kinds)
+            if said is None:
+                continue
+            done |= members
+            said_counts.append(f"(count {said[0]} in {kind}: ({said[1]}))")
+    return said_counts, [i for i in range(len(texts)) if i not in done]

@@ -526,8 +526,43 @@ def _wording(model: Model, tr: Z.Translation, e, said: _Wordings) -> str | None:
         if k == len(atoms):
             return f"forall {var} in {kind}: ({body})"
         return f"exists {var} in {kind}: ({body})" if k == 1 else f"(count {var} in {kind}: ({body})) >= {k}"
+    mixed = _mixed_count(words, k, said.kinds)
+    if mixed is not None:
+        return mixed
     return " or ".join("(" + " and ".join(f"({words[i]})" for i in chosen) + ")"
                        for chosen in itertools.combinations(range(len(atoms)), k))
+
+
+MAX_SINGLES = 2  # texts outside every count that a mixed count still says by cases
+
+
+def _mixed_count(words: list[str], k: int, kinds: dict[str, list[str]]) -> str | None:
+    """`at least k of these` as a sum of counts, one per group of the words
+    that is one body over a kind, with the few words left over said by cases
+    (m of them hold and the counts reach k - m); None when no group is found
+    or more than MAX_SINGLES words are left over. Raft's `at least 4 of term,
+    n1.term, .., w2.term are 0` was its 15 4-subsets written out."""
+    groups, rest = lemma_forall.counts(words, kinds)
+    if not groups or len(rest) > MAX_SINGLES or len(groups) == 1 and not rest:
+        return None  # one group alone: one_body has said it
+    total = " + ".join(groups)
+    most = len(words) - len(rest)  # the largest value of the sum
+    singles = [words[i] for i in rest]
+    cases = []
+    for m in range(len(singles) + 1):  # m of the words left over hold
+        need = k - m
+        if need > most:
+            continue
+        held = (None if m == 0 else " or ".join(
+            "(" + " and ".join(f"({singles[i]})" for i in chosen) + ")"
+            for chosen in itertools.combinations(range(len(singles)), m)))
+        reached = None if need <= 0 else f"{total} >= {need}"
+        cases.append(f"({held}) and ({reached})" if held and reached else held or reached)
+        if need <= 0:  # the cases of more words held are inside this one
+            break
+    if not cases:
+        return None
+    return cases[0] if len(cases) == 1 else " or ".join(f"({c})" for c in cases)
 
 
 def _all_words(model: Model, tr: Z.Translation, parts, said: _Wordings) -> list[str] | None:
