@@ -493,6 +493,17 @@ def _found(tok: Token) -> str:
     return f"'{text if len(text) <= 40 else text[:37] + '...'}'"
 
 
+def _call_form(name: str) -> str:
+    """How an attribute is called, from the catalogue: `.has(w1)`, `.hint_for(n2, w1)`."""
+    from ..catalogue import ATTRIBUTES
+
+    examples = {"node": "n2", "write": "w1", "read": "r1", "int": "1"}
+    for attrs in ATTRIBUTES.values():
+        if attrs.get(name, (None,))[0]:
+            return f"`.{name}({', '.join(examples[t] for t in attrs[name][0].split(', '))})`"
+    return "`.attr(a, b)`: arguments separated by commas"
+
+
 def _context(state) -> tuple[Token | None, list]:
     """The keyword of the construct being parsed when the error happened, and the stack."""
     stack = state.value_stack if isinstance(state, ParserState) else []
@@ -596,6 +607,19 @@ def syntax_diagnostic(e: UnexpectedInput, text: str, file: str) -> Diagnostic:
     if close:
         return Diagnostic("CAP101", f"unknown keyword {found}: expected {describe_expected(expected)}", span,
                           f"did you mean '{close[0]}'?")
+
+    opened = [i for i, t in enumerate(stack) if isinstance(t, Token) and t.type == "LPAR"]  # reduced when closed
+    if tok.type == "NAME" and "RPAR" in expected and opened:
+        # a name inside parentheses, after an operand: never a new statement
+        i = opened[-1]
+        o = stack[i]
+        if i >= 2 and all(isinstance(t, Token) for t in stack[i - 2:i]) and stack[i - 2].type == "DOT":
+            name = str(stack[i - 1])
+            return Diagnostic("CAP104", f"expected ',' or ')' in the arguments of '.{name}', found {found}",
+                              span, f"the form is {_call_form(name)}")
+        return Diagnostic("CAP100", f"expected an operator or ')', found {found}", span,
+                          f"the '(' at line {o.line}, column {o.column} is still open: close it with ')', "
+                          "or join the two with `and` / `or`")
 
     statement_expected = bool(expected & set(_STATEMENTS)) or bool(expected & {"CRASHES", "WRITES"})
     if statement_expected and tok.type in _BLOCK_OF and tok.type not in expected:
