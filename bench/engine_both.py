@@ -12,21 +12,18 @@ their difference is what `both` adds.
 from __future__ import annotations
 
 import argparse
-import resource
-import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CAPMODEL = [sys.executable, "-m", "capmodel"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from child import CAPMODEL, ROOT, run_child  # noqa: E402
+
 GOAL = 1.0  # seconds of CPU that `both` may add
 
 
 def child_cpu(args: list[str]) -> float:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, check=False)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return run_child(args)[0]
 
 
 def main() -> None:

@@ -18,25 +18,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-CAPMODEL = [sys.executable, "-m", "capmodel"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from child import CAPMODEL, ROOT, run_child  # noqa: E402
 
 
 def run(args: list[str], limit: float) -> tuple[float, dict | None]:
     """CPU seconds of the child (user + system) and its --json document; None when it ran past `limit`."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    try:
-        out = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=limit, check=False).stdout
-    except subprocess.TimeoutExpired:
-        out = None
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu, out = run_child(args, limit)
     return cpu, None if out is None else json.loads(out)["results"][0]
 
 
