@@ -201,3 +201,21 @@ def test_blocking_never_proves_what_is_violated(monkeypatch):
     monkeypatch.setattr(cti_blocking, "MAX_BLOCKED", 200)
     z = check_z3(model, properties=["no_read_of_lost_data"], max_depth=6, generate=BUDGET)
     assert z.properties[0].verdict == VIOLATED
+
+
+def test_one_clause_of_each_orbit_is_asked_only_when_the_goals_are_closed():
+    """orbit_completion: raft_majority's n2 and n3 are interchangeable. With
+    its properties as goals, a kept clause over n2 is completed by its image
+    over n3 (assumed, never asked); with a goal over n2 alone, which its image
+    would not follow from, every clause is asked (None)."""
+    from capmodel.ir.symmetry import find_symmetry
+
+    model = dataclasses.replace(model_of("specs/textbook/raft_majority.cap"), reachables=[])
+    goals = [c.expr for c in model.invariants if c.name == "no_acked_write_lost"]
+    sym = find_symmetry(model, [c for c in model.invariants if c.name == "no_acked_write_lost"])
+    over_n2 = X.eq(X.var(model.index_of("role[n2]")), X.const(0))
+    [image] = cti_blocking.orbit_completion(model, sym, [over_n2], goals)
+    assert model.index_of("role[n3]") in {a.args[0] for a in X.subterms(image) if a.op == "var"}
+    assert cti_blocking.orbit_completion(model, sym, [over_n2, image], goals) == []
+    assert cti_blocking.orbit_completion(model, sym, [], [over_n2]) is None
+    assert cti_blocking.orbit_completion(model, None, [over_n2], goals) is None

@@ -178,3 +178,21 @@ def test_an_expression_renamed_holds_in_the_renamed_state_exactly_where_it_held(
     states = reachable(model)
     assert len(states) > 1000 and any(before(s) for s in states) and not all(before(s) for s in states)
     assert all(before(s) == after(rename(s)) for s in states)
+
+
+def test_the_images_a_set_lacks_close_it_under_the_renaming():
+    """Symmetry.missing_images (cti_blocking closes Houdini's set with them,
+    so that one clause of each orbit is asked): an expression over slave1
+    lacks its image over slave2; with the image the set is closed; a
+    property that names no slave is its own image."""
+    from capmodel.ir.symmetry import Normaliser
+
+    model = replace(build_model(load_spec(str(Path(__file__).resolve().parent.parent / "specs" / "sync.cap"))),
+                    reachables=[])
+    sym = find_symmetry(model, model.invariants)
+    e = X.eq(X.var(model.index_of("log[slave1]")), X.const(1))
+    norm = Normaliser([v.size for v in model.variables])
+    [image] = sym.missing_images(model, [e])
+    assert norm(image) == norm(X.eq(X.var(model.index_of("log[slave2]")), X.const(1)))
+    assert sym.missing_images(model, [e, image]) == []
+    assert sym.missing_images(model, [c.expr for c in model.invariants]) == []

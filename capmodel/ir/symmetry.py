@@ -417,6 +417,24 @@ class Symmetry:
         return [sorted({where[n] for n in map(norm, self.images(e)) if n in where} - {i})
                 for i, e in enumerate(exprs)]
 
+    def missing_images(self, model: Model, exprs: list[Expr]) -> list[Expr] | None:
+        """The images of the expressions that are not among them (one of each,
+        by Normaliser's forms), in order: with them the set is closed under
+        the group. None when some renaming cannot rename one of them."""
+        norm = Normaliser([v.size for v in model.variables])
+        forms = {norm(e) for e in exprs}
+        out = []
+        for e in exprs:
+            images = self.images(e)
+            if len(images) < len(self.perms):
+                return None
+            for image in images:
+                form = norm(image)
+                if form not in forms:
+                    forms.add(form)
+                    out.append(image)
+        return out
+
     def images(self, e: Expr) -> list[Expr]:
         """e renamed by each element of the group but the identity (those that
         can rename it): in every state, e holds iff its image holds in the
