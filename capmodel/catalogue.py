@@ -153,9 +153,9 @@ ATTRIBUTES: dict[str, dict[str, tuple[str | None, str, str]]] = {
                                        "promote_sync_standby`; false elsewhere)"),
         "has_noop": ("int", "bool", "the node's log holds the no-op entry that the leader elected in that term "
                                     "appended (`failover elect`; false elsewhere)"),
-        "acked_as_master": (None, "bool", "the node has acknowledged a client write while acting as master, since "
-                                          "the last promotion or election (what `no_split_brain` reads; false in "
-                                          "leaderless replication)"),
+        "acked_as_master": (None, "bool", "the node has acknowledged a client write as master since the latest "
+                                          "promotion or election, and has not stepped down since (what "
+                                          "`no_split_brain` reads; false in leaderless replication)"),
         "noop_acked": (None, "int", "the term of the newest no-op the node has acknowledged to its master (with "
                                     "`failover elect` and `read_concern majority`, whose commit point reads it; "
                                     "0 elsewhere)"),

@@ -52,11 +52,13 @@ CASES = [
   invariant nothing_in_flight: forall w in writes: forall n in nodes: not w.in_flight_to(n)
   reachable acked_as_a_master: exists n in nodes: n.acked_as_master
   invariant acked_as_master_answered_ok: forall n in nodes: n.acked_as_master implies exists w in writes: w.acked
+  invariant acked_as_master_is_master: forall n in nodes: n.acked_as_master implies n.is_master
   invariant split_brain_by_hand: not (exists n in nodes: exists m in nodes: n != m and n.up and m.up and n.is_master and m.is_master and n.acked_as_master and m.acked_as_master)
   invariant no_commit_point_kept: forall n in nodes: n.noop_acked == 0 and not (exists w in writes: n.committed(w))
 """, {"a_noop": "reached", "noops_after_elections": "holds", "no_noop_of_term_0": "holds",
       "acked_by_a_follower": "reached", "acked_by_is_acked": "holds", "nothing_in_flight": "holds",
       "acked_as_a_master": "reached", "acked_as_master_answered_ok": "holds", "split_brain_by_hand": "holds",
+      "acked_as_master_is_master": "holds",
       "no_commit_point_kept": "holds"}),
     # Raft's commit rule (read_concern.py): a node's commit point covers a
     # write a majority held, so by Leader Completeness no node that knows it
