@@ -211,6 +211,24 @@ ATTRIBUTES: dict[str, dict[str, tuple[str | None, str, str]]] = {
 
 DOMAINS: dict[str, str] = {"nodes": "node", "writes": "write", "reads": "read"}
 
+
+def argument_types(attribute: str, of: str | None = None) -> tuple[str, ...]:
+    """An attribute's argument types, from ATTRIBUTES: those of the element
+    type `of` (a write's `acked` takes none, a node's a write), or without it
+    the first entry of that name that takes some. `has` -> ("write",),
+    `hint_for` -> ("node", "write"), `up` or an unknown name -> ()."""
+    entries = [ATTRIBUTES[of].get(attribute)] if of is not None else [a.get(attribute) for a in ATTRIBUTES.values()]
+    spec = next((e[0] for e in entries if e is not None and e[0]), None)
+    return tuple(spec.split(", ")) if spec else ()
+
+
+def example_call(attribute: str, of: str | None = None, node: str = "n2") -> str:
+    """A call of the attribute with example arguments: `.hint_for(n2, w1)`, `.up`."""
+    values = {"node": node, "write": "w1", "read": "r1", "int": "1"}
+    types = argument_types(attribute, of)
+    return f".{attribute}({', '.join(values[t] for t in types)})" if types else f".{attribute}"
+
+
 # Limits that keep the state encodings finite and small (writes are bit masks).
 MAX_NODES = 7
 MAX_WRITES = 8

@@ -286,7 +286,7 @@ def strengthen(model: Model, tr: Translation, kept: list[Expr], goals: list[Expr
         # everything assumed in the first is closed under the renamings, a step
         # that breaks an image has a mirror step, from a mirror state that
         # satisfies it all, that breaks the clause (raft_majority
-        # no_acked_write_lost: 13.4-16.1 s of CPU -> 10.1-12.3 over five Z3
+        # no_acked_write_lost: 13.4-16.1 s of CPU -> 10.1-12.8 over five Z3
         # seeds, docs/z3.md). Houdini's set is closed by adding the images it
         # lacks: images of invariants are invariants, and kept by the same
         # mirror argument, so they are assumed and never asked.

@@ -495,12 +495,10 @@ def _found(tok: Token) -> str:
 
 def _call_form(name: str) -> str:
     """How an attribute is called, from the catalogue: `.has(w1)`, `.hint_for(n2, w1)`."""
-    from ..catalogue import ATTRIBUTES
+    from ..catalogue import argument_types, example_call
 
-    examples = {"node": "n2", "write": "w1", "read": "r1", "int": "1"}
-    for attrs in ATTRIBUTES.values():
-        if attrs.get(name, (None,))[0]:
-            return f"`.{name}({', '.join(examples[t] for t in attrs[name][0].split(', '))})`"
+    if argument_types(name):
+        return f"`{example_call(name)}`"
     return "`.attr(a, b)`: arguments separated by commas"
 
 

@@ -617,10 +617,9 @@ class _TypeChecker:
                 hint = f"the attributes of a {base} are {one_of(table)}"
             self.v.error("CAP207", f"{_a(base)} has no attribute '{name}'", e.attr.span, hint)
             return "error"
-        want_args, result, _ = table[name]
-        wanted = tuple(want_args.split(", ")) if want_args else ()  # "node, write": two arguments
-        example = {"write": "w1", "node": next(iter(sorted(self.nodes)), "a"), "read": "r1", "int": "1"}
-        call = f".{name}({', '.join(example[t] for t in wanted)})"
+        _, result, _ = table[name]
+        wanted = cat.argument_types(name, base)
+        call = cat.example_call(name, base, node=next(iter(sorted(self.nodes)), "a"))
         if not wanted and e.args:
             self.v.error("CAP403", f"'{name}' takes no argument", e.args[0].span, f"write `.{name}` alone")
         elif wanted and len(e.args) != len(wanted):
